@@ -1,0 +1,23 @@
+"""Exceptions raised by unspin."""
+
+from __future__ import annotations
+
+
+class UnspinError(Exception):
+    """Base class of every error unspin raises on purpose."""
+
+
+class TableError(UnspinError, ValueError):
+    """A synonym table is malformed; the message starts with ``file:line:``."""
+
+    def __init__(self, path: str, line: int, message: str) -> None:
+        self.path = path
+        self.line = line
+        self.message = message
+        super().__init__(f"{path}:{line}: {message}")
+
+
+BYTES_ERROR = (
+    "unspin works on str, not bytes. Decode the input first, for example "
+    "data.decode('utf-8'); the CLI does this for you and reports undecodable files."
+)

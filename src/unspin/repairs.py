@@ -1,0 +1,90 @@
+"""Result objects: what unspin changed, where, how sure it is, and how to replay it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Version tag of the JSON produced by :meth:`Repair.to_dict` and :meth:`Analysis.to_dict`.
+SCHEMA = "unspin.analysis/1"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Repair:
+    """One restored artifact.
+
+    ``start``/``end`` are half-open offsets in Python code points into the *input* text, so
+    ``text[start:end] == found``. ``rule`` is the stable id of the table row (or built-in rule)
+    that fired; ``confidence`` in [0, 1] is the probability that ``replacement`` is the original
+    wording, given the context and the document.
+    """
+
+    start: int
+    end: int
+    found: str = field(compare=False)
+    replacement: str = field(compare=False)
+    confidence: float = field(compare=False)
+    rule: str = field(compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (schema ``unspin.analysis/1``, see README)."""
+        return {
+            "start": self.start,
+            "end": self.end,
+            "found": self.found,
+            "replacement": self.replacement,
+            "confidence": round(self.confidence, 4),
+            "rule": self.rule,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """The full result of :func:`unspin.analyze`.
+
+    ``text`` is the repaired text, ``repairs`` the applied repairs in document order and
+    ``spin_score`` in [0, 1] the probability that the input was machine-spun at all.
+    ``apply_repairs(input, analysis.repairs) == analysis.text`` always holds.
+    """
+
+    text: str
+    repairs: tuple[Repair, ...]
+    spin_score: float
+
+    def to_dict(self, *, include_text: bool = False) -> dict[str, Any]:
+        """A JSON-ready dict; the repaired text is included only when asked for."""
+        out: dict[str, Any] = {
+            "schema": SCHEMA,
+            "spin_score": round(self.spin_score, 4),
+            "repairs": [r.to_dict() for r in self.repairs],
+        }
+        if include_text:
+            out["text"] = self.text
+        return out
+
+
+def apply_repairs(text: str, repairs: Iterable[Repair]) -> str:
+    """Apply ``repairs`` (offsets into ``text``) and return the new text.
+
+    Raises ``ValueError`` when a repair does not match ``text`` or two repairs overlap, instead of
+    silently skipping it.
+
+    >>> apply_repairs("He stated it.", [Repair(3, 9, "stated", "said", 0.9, "x")])
+    'He said it.'
+    """
+    out: list[str] = []
+    pos = 0
+    for r in sorted(repairs):
+        if r.start < pos:
+            raise ValueError(f"repairs overlap at offset {r.start}")
+        if text[r.start : r.end] != r.found:
+            raise ValueError(
+                f"repair {r.rule!r} expects {r.found!r} at {r.start}:{r.end}, "
+                f"text has {text[r.start:r.end]!r}"
+            )
+        out.append(text[pos : r.start])
+        out.append(r.replacement)
+        pos = r.end
+    out.append(text[pos:])
+    return "".join(out)
