@@ -1,0 +1,227 @@
+"""Tests of the scale-out helpers (unspin.distributed) and of examples/dask_recipe.py.
+
+The helper tests use a small fake engine (monkeypatched ``unspin.analyze``) so that they check
+this module's plumbing whatever the real engine decides; the end-to-end tests run the Dask recipe
+for real (local processes) and compare every output with ``unspin.restore``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+import unspin
+from unspin import Analysis, Repair
+from unspin import distributed as dist
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Hand-written texts (never copied from the shared corpus).
+SPUN = (
+    "The officials stated on Tuesday that the talks had been postponed for the reason that the "
+    "delegation from the Related Press could not attend.\n"
+)
+CLEAN = "The minister said the budget would be presented to parliament next week.\r\nNo change.\r\n"
+
+
+def fake_analyze(text: str, options: object = None, **kw: object) -> Analysis:
+    """A stand-in engine: every 'stated' becomes 'said'; 'BOOM' raises."""
+    if "BOOM" in text:
+        raise RuntimeError("engine exploded")
+    reps, pos = [], 0
+    while (i := text.find("stated", pos)) >= 0:
+        reps.append(Repair(i, i + 6, "stated", "said", 0.9, "saying.stated.said"))
+        pos = i + 6
+    return Analysis(unspin.apply_repairs(text, reps), tuple(reps), 0.8 if reps else 0.05)
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    calls: list[str] = []
+
+    def counting(text: str, options: object = None, **kw: object) -> Analysis:
+        calls.append(text)
+        return fake_analyze(text, options, **kw)
+
+    monkeypatch.setattr(unspin, "analyze", counting)
+    return calls
+
+
+def test_record_gets_repaired_text_and_report_fields(fake: list[str]) -> None:
+    rec = {"id": 7, "text": "He stated it and she stated it too."}
+    out = dist.repair_text_record(rec, include_repairs=True)
+    assert rec == {"id": 7, "text": "He stated it and she stated it too."}  # input untouched
+    assert out["id"] == 7 and out["text"] == rec["text"]
+    assert out["unspin_text"] == "He said it and she said it too."
+    assert out["unspin_repairs"] == 2
+    assert out["unspin_status"] == "repaired"
+    assert out["unspin_spin_score"] == 0.8
+    assert out["unspin_error"] is None
+    assert [r["start"] for r in out["unspin_repair_list"]] == [3, 21]
+    assert dist.repair_record is dist.repair_text_record
+
+
+def test_clean_record_and_custom_fields(fake: list[str]) -> None:
+    out = dist.repair_text_record({"body": "Nothing here."}, "body", output_field="fixed")
+    assert out["fixed"] == "Nothing here."
+    assert out["unspin_status"] == "clean" and out["unspin_repairs"] == 0
+    assert "unspin_text" not in out
+
+
+@pytest.mark.parametrize(
+    ("record", "message"),
+    [
+        ({"id": 1}, "field 'text' is missing"),
+        ({"text": b"bytes"}, "field 'text' is bytes, not str"),
+        ({"text": None}, "field 'text' is NoneType, not str"),
+        ({"text": "BOOM"}, "RuntimeError: engine exploded"),
+    ],
+)
+def test_bad_record_is_reported_not_raised(fake: list[str], record: dict, message: str) -> None:
+    out = dist.repair_text_record(record)
+    assert out["unspin_status"] == "failed"
+    assert message in out["unspin_error"]
+    assert out["unspin_text"] is None and out["unspin_repairs"] == 0
+    with pytest.raises((TypeError, RuntimeError)):
+        dist.repair_text_record(record, on_error="raise")
+
+
+def test_in_place_failure_keeps_the_original_text(fake: list[str]) -> None:
+    out = dist.repair_text_record({"text": "BOOM stated"}, output_field="text")
+    assert out["text"] == "BOOM stated" and out["unspin_status"] == "failed"
+    ok = dist.repair_text_record({"text": "it was stated"}, output_field="text")
+    assert ok["text"] == "it was said"
+
+
+def test_misspelt_option_raises_even_when_reporting_errors() -> None:
+    with pytest.raises(TypeError, match="min_confidance"):
+        dist.repair_text_record({"text": "x"}, min_confidance=0.9)
+    with pytest.raises(TypeError):
+        dist.repair_partition([{"text": "x"}], min_confidance=0.9)
+
+
+def test_partition_warms_up_once_and_keeps_order(fake: list[str]) -> None:
+    recs = [{"id": i, "text": f"Doc {i} stated."} for i in range(5)] + [{"id": 5}]
+    out = dist.repair_partition(iter(recs), min_confidence=0.7)
+    assert [r["id"] for r in out] == list(range(6))
+    assert [r["unspin_status"] for r in out] == ["repaired"] * 5 + ["failed"]
+    assert len(fake) == 1 + 5  # one warm-up call, then one call per record with text
+    assert [dist.report_row(r)["id"] for r in out] == list(range(6))
+    assert dist.report_row(out[0]) == {"id": 0, "status": "repaired", "spin_score": 0.8,
+                                       "repairs": 1, "error": None}
+
+
+def test_load_json_record() -> None:
+    assert dist.load_json_record('{"id": 1, "text": "a"}\n') == {"id": 1, "text": "a"}
+    bad = dist.repair_text_record(dist.load_json_record("{not json"))
+    assert bad["unspin_status"] == "failed" and "invalid JSON" in bad["unspin_error"]
+    arr = dist.load_json_record("[1, 2]")
+    assert "not an object" in arr["unspin_error"]
+
+
+def _corpus(root: Path) -> dict[str, bytes]:
+    files = {
+        "a.txt": SPUN.encode(),
+        "nested/deeper/b.txt": CLEAN.encode(),
+        "nested/bom.txt": "\ufeffShe stated it.\n".encode(),
+        "empty.txt": b"",
+        "bad.txt": b"caf\xe9 latin-1 bytes\n",
+        "bin.txt": b"\x00\x01\x02 binary",
+        "skip.md": b"not matched by the glob",
+    }
+    for rel, data in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(data)
+    return files
+
+
+def test_repair_file_mirrors_tree_atomically(fake: list[str], tmp_path: Path) -> None:
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    files = _corpus(src)
+    rows = dist.repair_files_partition(dist.iter_text_files(src), src, dest)
+    by_path = {r["path"]: r for r in rows}
+    assert sorted(by_path) == sorted(p for p in files if p.endswith(".txt"))
+    assert (dest / "a.txt").read_text() == SPUN.replace("stated", "said")
+    assert by_path["a.txt"]["status"] == "repaired" and by_path["a.txt"]["repairs"] == 1
+    assert (dest / "nested/deeper/b.txt").read_bytes() == CLEAN.encode()  # \r\n kept
+    assert (dest / "nested/bom.txt").read_bytes() == "\ufeffShe said it.\n".encode()
+    assert (dest / "empty.txt").read_bytes() == b""
+    assert "not UTF-8" in by_path["bad.txt"]["error"] and by_path["bad.txt"]["status"] == "failed"
+    assert "binary" in by_path["bin.txt"]["error"]
+    assert not (dest / "bad.txt").exists() and not (dest / "bin.txt").exists()
+    assert not list(dest.rglob("*.tmp"))  # no temporary files left behind
+    assert {rel: (src / rel).read_bytes() for rel in files} == files  # source untouched
+
+
+def _recipe():
+    spec = importlib.util.spec_from_file_location("dask_recipe", ROOT / "examples" / "dask_recipe.py")
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _read_jsonl(folder: Path) -> list[dict]:
+    return [json.loads(line) for f in sorted(folder.glob("part-*.jsonl"))
+            for line in f.read_text(encoding="utf-8").splitlines()]
+
+
+def test_dask_folder_recipe_with_real_engine(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    pytest.importorskip("dask.bag", reason="Dask not installed: pip install 'unspin[dask]'")
+    src, dest = tmp_path / "src", tmp_path / "out"
+    files = _corpus(src)
+    rc = _recipe().main(["folder", str(src), str(dest), "--workers", "2",
+                         "--scheduler", "processes", "--partition-size", "2"])
+    assert rc == 1  # two files failed
+    report = _read_jsonl(tmp_path / "out-report")
+    assert sorted(r["path"] for r in report) == sorted(p for p in files if p.endswith(".txt"))
+    status = {r["path"]: r["status"] for r in report}
+    assert status["bad.txt"] == status["bin.txt"] == "failed"
+    for rel, data in files.items():
+        if rel.endswith(".txt") and status[rel] != "failed":
+            expected = unspin.analyze(data.decode())
+            assert (dest / rel).read_bytes() == expected.text.encode(), rel
+            row = next(r for r in report if r["path"] == rel)
+            assert row["repairs"] == len(expected.repairs)
+            assert row["status"] == ("repaired" if expected.repairs else "clean")
+    assert not (dest / "skip.md").exists()
+    assert {rel: (src / rel).read_bytes() for rel in files} == files
+    err = capsys.readouterr().err
+    assert "6 documents:" in err and "2 failed" in err  # skip.md is not a document
+    with pytest.raises(SystemExit, match="inside SRC"):
+        _recipe().main(["folder", str(src), str(src / "out"), "--scheduler", "sync"])
+
+
+def test_dask_jsonl_recipe_with_real_engine(tmp_path: Path) -> None:
+    pytest.importorskip("dask.bag", reason="Dask not installed: pip install 'unspin[dask]'")
+    texts = [SPUN, CLEAN, "Ordinary honest copy.", "“Quoted,” she stated."]
+    lines = [json.dumps({"url": f"u{i}", "body": t}) for i, t in enumerate(texts)]
+    lines.insert(2, "{broken")
+    (tmp_path / "a.jsonl").write_text("\n".join(lines[:3]) + "\n\n", encoding="utf-8")
+    (tmp_path / "b.jsonl").write_text("\n".join(lines[3:]) + "\n", encoding="utf-8")
+    rc = _recipe().main(["jsonl", str(tmp_path / "*.jsonl"), str(tmp_path / "out"),
+                         "--text-field", "body", "--id-field", "url", "--workers", "2"])
+    assert rc == 1  # the broken line
+    out = [r for r in _read_jsonl(tmp_path / "out") if "url" in r]
+    assert [r["url"] for r in out] == ["u0", "u1", "u2", "u3"]
+    for r, t in zip(out, texts, strict=True):
+        assert r["body"] == t  # the original column is kept
+        assert r["unspin_text"] == unspin.restore(t)
+    report = _read_jsonl(tmp_path / "out-report")
+    assert len(report) == 5
+    assert [r["id"] for r in report] == ["u0", "u1", None, "u2", "u3"]
+    assert report[2]["status"] == "failed" and "invalid JSON" in report[2]["error"]
+
+
+def test_dask_recipe_carries_repairs_into_outputs(fake: list[str], tmp_path: Path) -> None:
+    """With the threads scheduler the fake engine is in effect: repairs reach the output files."""
+    pytest.importorskip("dask.bag", reason="Dask not installed: pip install 'unspin[dask]'")
+    src = tmp_path / "src"
+    _corpus(src)
+    _recipe().main(["folder", str(src), str(tmp_path / "out"), "--scheduler", "threads"])
+    assert (tmp_path / "out" / "a.txt").read_text() == SPUN.replace("stated", "said")
+    rows = {r["path"]: r for r in _read_jsonl(tmp_path / "out-report")}
+    assert rows["a.txt"]["repairs"] == 1 and rows["nested/deeper/b.txt"]["status"] == "clean"
