@@ -305,9 +305,14 @@ def _torture(docs: list[str], rules: Sequence[Any], budget: float,
     return out[0], out[1]
 
 
-def cli_startup(runs: int) -> dict[str, Any]:
-    """Median wall time of ``unspin --help`` and of a one-line filter run."""
-    exe = shutil.which("unspin") or str(Path(sys.executable).with_name("unspin"))
+def find_unspin() -> str:
+    """The ``unspin`` command of this environment (next to the interpreter, else on PATH)."""
+    here = Path(sys.executable).with_name("unspin")
+    return str(here) if here.exists() else (shutil.which("unspin") or str(here))
+
+
+def cli_startup(runs: int, exe: str) -> dict[str, Any]:
+    """Median wall time of ``EXE --help`` and of a one-line filter run."""
     if not Path(exe).exists():
         return {"error": "no unspin command on PATH"}
     h, herr = median_wall([exe, "--help"], runs)
@@ -346,9 +351,9 @@ def linearity(tmp: Path, docs: list[str], rules: Sequence[Any], sizes: Sizes,
     return rows
 
 
-def batch_scaling(tmp: Path, docs: list[str], size_mb: float, timeout: float) -> dict[str, Any]:
-    """``unspin batch`` with -j1 and -jN on a folder of files; peak RSS per run."""
-    exe = shutil.which("unspin") or str(Path(sys.executable).with_name("unspin"))
+def batch_scaling(tmp: Path, docs: list[str], size_mb: float, timeout: float,
+                  exe: str) -> dict[str, Any]:
+    """``EXE batch`` with -j1 and -jN on a folder of files; peak RSS per run."""
     if not Path(exe).exists():
         return {"skipped": "no unspin command on PATH"}
     p = subprocess.run([exe, "batch", "--help"], capture_output=True, text=True)
@@ -391,6 +396,9 @@ def batch_scaling(tmp: Path, docs: list[str], size_mb: float, timeout: float) ->
     if all("mb_s" in r for r in runs[:2]):
         out["speedup"] = round(runs[1]["mb_s"] / runs[0]["mb_s"], 2)
         out["efficiency"] = round(out["speedup"] / n, 2)
+    if all("maxrss_mb" in r and "error" not in r for r in runs[1:]):
+        # steady memory: 4x the files should not need more memory per process
+        out["rss_all_over_quarter"] = round(runs[1]["maxrss_mb"] / runs[2]["maxrss_mb"], 2)
     return out
 
 
@@ -448,7 +456,8 @@ def markdown(res: dict[str, Any]) -> str:
             out += ["", f"Batch: skipped ({b['skipped']})."]
         else:
             out += ["", f"Batch (`{b['command']}`, {b['cores']} cores): speedup "
-                    f"{_v(b.get('speedup'))}x, efficiency {_v(b.get('efficiency'))}.", "",
+                    f"{_v(b.get('speedup'))}x, efficiency {_v(b.get('efficiency'))}; peak RSS with "
+                    f"all files / with 1/4 of them: {_v(b.get('rss_all_over_quarter'))}.", "",
                     "| batch run | files | MB | wall s | MB/s | peak RSS (largest process) |",
                     "| --- | ---: | ---: | ---: | ---: | ---: |"]
             for r in b["runs"]:
@@ -477,6 +486,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=None, help="seconds per subprocess (default 300, quick 60)")
     ap.add_argument("--only", nargs="+", choices=("throughput", "cli", "linearity", "batch"),
                     help="run only these sections")
+    ap.add_argument("--unspin", default=None, help="the unspin command to time (default: this env's)")
     ap.add_argument("--json", action="store_true", help="print JSON instead of markdown")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder and print its path")
     a = ap.parse_args(argv)
@@ -487,6 +497,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                   budget=2.0 if q else 8.0, cli_runs=3 if q else 7)
     timeout = a.timeout or (60.0 if q else 300.0)
     sections = set(a.only or ("throughput", "cli", "linearity", "batch"))
+    exe = (shutil.which(a.unspin) or a.unspin) if a.unspin else find_unspin()
 
     from unspin.table import default_table
 
@@ -500,11 +511,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             corpus_docs = prefix_mb(docs, sizes.corpus)
             res["throughput"] = throughput(corpus_docs, rules, sizes.budget)
         if "cli" in sections:
-            res["cli"] = cli_startup(sizes.cli_runs)
+            res["cli"] = cli_startup(sizes.cli_runs, exe)
         if "linearity" in sections:
             res["linearity"] = linearity(tmp, docs, rules, sizes, timeout)
         if "batch" in sections:
-            res["batch"] = batch_scaling(tmp, docs, sizes.batch, timeout)
+            res["batch"] = batch_scaling(tmp, docs, sizes.batch, timeout, exe)
     finally:
         if a.keep:
             print(f"kept {tmp}", file=sys.stderr)
