@@ -426,8 +426,9 @@ def markdown(summary: dict[str, Any], split: str, label: str) -> str:
 
 
 def evaluate(corpus: Path, split: str, restorer: Restorer, index: TableIndex,
-             show: bool = False, out: Any = sys.stdout) -> dict[str, Any]:
+             show: bool = False, out: Any = None) -> dict[str, Any]:
     """Run ``restorer`` over the pairs and clean texts of ``split`` and summarise."""
+    out = out or sys.stdout
     pairs = find_pairs(corpus, split)
     clean = find_clean(corpus, split)
     if not pairs and not clean:

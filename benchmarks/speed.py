@@ -484,6 +484,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="the long single line at 4n (default 100, quick 8)")
     ap.add_argument("--batch-mb", type=float, default=None, help="folder for unspin batch (default 10, quick 2)")
     ap.add_argument("--timeout", type=float, default=None, help="seconds per subprocess (default 300, quick 60)")
+    ap.add_argument("--scan-budget", type=float, default=None,
+                    help="seconds for each naive substring-scan baseline (default 8, quick 2)")
     ap.add_argument("--only", nargs="+", choices=("throughput", "cli", "linearity", "batch"),
                     help="run only these sections")
     ap.add_argument("--unspin", default=None, help="the unspin command to time (default: this env's)")
@@ -494,7 +496,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     line = a.line_mb or (8.0 if q else 100.0)
     sizes = Sizes(corpus=a.size_mb or (5.0 if q else 50.0), normal=0.5 if q else 4.0,
                   line=line / 4, patho=0.25 if q else 2.0, batch=a.batch_mb or (2.0 if q else 10.0),
-                  budget=2.0 if q else 8.0, cli_runs=3 if q else 7)
+                  budget=a.scan_budget or (2.0 if q else 8.0), cli_runs=3 if q else 7)
     timeout = a.timeout or (60.0 if q else 300.0)
     sections = set(a.only or ("throughput", "cli", "linearity", "batch"))
     exe = (shutil.which(a.unspin) or a.unspin) if a.unspin else find_unspin()
