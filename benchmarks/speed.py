@@ -136,16 +136,21 @@ def time_over(docs: Sequence[str], fn: Callable[[str], Any]) -> float:
     return time.perf_counter() - t0
 
 
-def time_budgeted(docs: Sequence[str], fn: Callable[[str], Any], budget: float) -> tuple[float, float]:
-    """Run ``fn`` over documents until ``budget`` seconds pass: (seconds, MB processed)."""
+def time_budgeted(docs: Sequence[str], fn: Callable[[str], Any],
+                  budget: float) -> tuple[float, float, int]:
+    """Run ``fn`` over documents until done or ``budget`` seconds pass.
+
+    Returns (seconds, MB processed, documents processed).
+    """
     t0 = time.perf_counter()
-    done = 0
+    done = n = 0
     for d in docs:
         fn(d)
         done += len(d.encode("utf-8"))
+        n += 1
         if time.perf_counter() - t0 >= budget:
             break
-    return time.perf_counter() - t0, done / MB
+    return time.perf_counter() - t0, done / MB, n
 
 
 def last_line(text: str, limit: int = 200) -> str:
@@ -242,11 +247,20 @@ class Sizes:
     patho: float  # every word a candidate: n (and 4n)
     batch: float  # folder for unspin batch
     budget: float  # seconds per naive substring scan baseline
+    restore_budget: float  # seconds at most for restore over the throughput corpus
+    case_budget: float | None  # seconds per linearity case / batch run before sizes scale down
+    calibrate: float  # MB of the calibration run per linearity case
     cli_runs: int
 
 
-def throughput(docs: list[str], rules: Sequence[Any], budget: float) -> dict[str, Any]:
-    """restore vs tokenise vs flashtext vs TorturePhrases on ``docs``, pinned to one core."""
+def throughput(docs: list[str], rules: Sequence[Any], budget: float,
+               restore_budget: float) -> dict[str, Any]:
+    """restore vs tokenise vs flashtext vs TorturePhrases on ``docs``, pinned to one core.
+
+    ``restore`` runs over the whole corpus unless that takes longer than ``restore_budget``
+    seconds; the fast baselines then run on exactly the documents restore got through, so the
+    ratios always compare the same text.
+    """
     import regex
 
     import unspin
@@ -257,14 +271,15 @@ def throughput(docs: list[str], rules: Sequence[Any], budget: float) -> dict[str
     res["first_call_secs"] = round(time.perf_counter() - t0, 3)
     before = pin_one_core()
     try:
-        mb = res["corpus_mb"]
-        r = time_over(docs, unspin.restore)
-        res["restore"] = {"secs": round(r, 3), "mb_s": round(mb / r, 2)}
+        r, mb, n = time_budgeted(docs, unspin.restore, restore_budget)
+        sample = docs[:n]
+        res.update({"measured_mb": round(mb, 3), "measured_documents": n, "complete": n == len(docs)})
+        res["restore"] = {"secs": round(r, 3), "mb_s": round(mb / r, 4)}
         word = regex.compile(r"\w+")
-        t = time_over(docs, word.findall)
-        res["tokenise"] = {"secs": round(t, 3), "mb_s": round(mb / t, 2),
-                           "restore_over_tokenise": round(r / t, 2)}
-        res["flashtext"] = _flashtext(docs, rules, mb, r)
+        t = time_over(sample, word.findall)
+        res["tokenise"] = {"secs": round(t, 3), "mb_s": round(mb / t, 3),
+                           "restore_over_tokenise": round(r / t, 3)}
+        res["flashtext"] = _flashtext(sample, rules, mb, r)
         res["torture_own"], res["torture_table"] = _torture(docs, rules, budget, r / mb)
     finally:
         unpin(before)
@@ -282,8 +297,8 @@ def _flashtext(docs: list[str], rules: Sequence[Any], mb: float, restore_secs: f
         kp.add_keyword(rule.spun, rule.original)
     build = time.perf_counter() - t0
     f = time_over(docs, kp.replace_keywords)
-    return {"secs": round(f, 3), "mb_s": round(mb / f, 2), "build_secs": round(build, 3),
-            "keywords": len(kp), "restore_over_flashtext": round(restore_secs / f, 2)}
+    return {"secs": round(f, 3), "mb_s": round(mb / f, 3), "build_secs": round(build, 3),
+            "keywords": len(kp), "restore_over_flashtext": round(restore_secs / f, 3)}
 
 
 def _torture(docs: list[str], rules: Sequence[Any], budget: float,
@@ -298,7 +313,7 @@ def _torture(docs: list[str], rules: Sequence[Any], budget: float,
     ours = TorturePhrasesEstimator()
     ours.tortured_phrases = sorted({r.spun.lower() for r in rules})
     for est in (own, ours):
-        secs, mb = time_budgeted(docs, est.identify_tortured_phrases, budget)
+        secs, mb, _ = time_budgeted(docs, est.identify_tortured_phrases, budget)
         out.append({"phrases": len(est.tortured_phrases), "sample_mb": round(mb, 3),
                     "secs": round(secs, 3), "mb_s": round(mb / secs, 4),
                     "restore_over_it": round(restore_s_per_mb / (secs / mb), 4)})
@@ -321,9 +336,21 @@ def cli_startup(runs: int, exe: str) -> dict[str, Any]:
             "echo_secs": None if e is None else round(e, 3), "echo_error": eerr, "runs": runs}
 
 
+def scaled_size(n: float, calib: dict[str, Any], case_budget: float) -> float:
+    """``n``, or less so that restoring n + 4n MB at the calibrated rate fits ``case_budget`` s."""
+    if "error" in calib or calib["secs"] <= 0:
+        return n
+    rate = calib["mb"] / calib["secs"]
+    return min(n, max(calib["mb"], rate * case_budget / 5))
+
+
 def linearity(tmp: Path, docs: list[str], rules: Sequence[Any], sizes: Sizes,
-              timeout: float) -> list[dict[str, Any]]:
-    """restore time at n and 4n MB for four kinds of input, each in a fresh pinned process."""
+              timeout: float, case_budget: float | None = None) -> list[dict[str, Any]]:
+    """restore time at n and 4n MB for four kinds of input, each in a fresh pinned process.
+
+    With ``case_budget``, a small calibration run first measures the rate on that kind of input
+    and n is scaled down when n + 4n would take longer than the budget (the row says so).
+    """
     phrases = candidate_phrases(rules)
     longest = max(phrases, key=lambda p: (len(p.split()), p))
     kinds: list[tuple[str, float, Callable[[float], str]]] = [
@@ -335,16 +362,25 @@ def linearity(tmp: Path, docs: list[str], rules: Sequence[Any], sizes: Sizes,
         (f"one phrase repeated ({longest!r})", sizes.patho, lambda mb: repeat_to(longest + " ", mb)),
     ]
     rows = []
+    f = tmp / "linearity.txt"
     for name, n, make in kinds:
-        row: dict[str, Any] = {"case": name}
+        row: dict[str, Any] = {"case": name, "requested_n_mb": n}
+        if case_budget:
+            c = min(n, sizes.calibrate)
+            f.write_text(make(c), encoding="utf-8")
+            n = scaled_size(n, run_worker(["--_worker-restore", str(f)], timeout), case_budget)
+        row["scaled"] = n < row["requested_n_mb"]
         for label, mb in (("n", n), ("4n", 4 * n)):
-            f = tmp / "linearity.txt"
             f.write_text(make(mb), encoding="utf-8")
             row[label] = run_worker(["--_worker-restore", str(f)], timeout)
-            f.unlink()
+        f.unlink(missing_ok=True)
         if "error" not in row["n"] and "error" not in row["4n"]:
             g, verdict = growth(row["n"]["secs"], row["n"]["mb"], row["4n"]["secs"], row["4n"]["mb"])
             row["growth"], row["verdict"] = round(g, 2), verdict
+        elif ("error" not in row["n"] and row["4n"]["error"].startswith("timeout")
+              and timeout > SUPERLINEAR * 4 * row["n"]["secs"]):
+            # linear growth would have finished well within the timeout
+            row["growth"], row["verdict"] = None, "SUPER-LINEAR (4n timed out)"
         else:
             row["growth"], row["verdict"] = None, "error"
         rows.append(row)
@@ -405,8 +441,15 @@ def batch_scaling(tmp: Path, docs: list[str], size_mb: float, timeout: float,
 # --- Report ---
 
 
-def _v(x: Any, fmt: str = "{:.2f}", unit: str = "") -> str:
-    return "-" if x is None else fmt.format(x) + unit
+def _g(x: float) -> str:
+    """Three significant digits without scientific notation for the usual ranges."""
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
+
+
+def _v(x: Any, fmt: str | None = None, unit: str = "") -> str:
+    if x is None:
+        return "-"
+    return (fmt.format(x) if fmt else _g(x)) + unit
 
 
 def markdown(res: dict[str, Any]) -> str:
@@ -415,12 +458,15 @@ def markdown(res: dict[str, Any]) -> str:
     out = [f"Table of {res.get('rules', 0):,} rows; Python {sys.version.split()[0]}; "
            f"{os.cpu_count()} cores."]
     if t:
+        part = ("" if t["complete"] else f"; restore stopped at its time budget after "
+                f"{t['measured_mb']:.2f} MB ({t['measured_documents']:,} documents), and every "
+                "ratio compares that same text")
         out += [f"Throughput corpus: {t['corpus_mb']:.1f} MB, {t['documents']:,} documents "
-                "(shuffled spun + clean news paragraphs), one core.", "",
+                f"(shuffled spun + clean news paragraphs), one core{part}.", "",
                 "| measurement | MB/s | unspin time / its time |", "| --- | ---: | ---: |",
-                f"| `unspin.restore` (per document) | {t['restore']['mb_s']:.2f} | 1 |",
-                f"| tokenise `regex.findall(r'\\w+')` | {t['tokenise']['mb_s']:.2f} | "
-                f"{t['tokenise']['restore_over_tokenise']:.2f} |"]
+                f"| `unspin.restore` (per document) | {_g(t['restore']['mb_s'])} | 1 |",
+                f"| tokenise `regex.findall(r'\\w+')` | {_g(t['tokenise']['mb_s'])} | "
+                f"{_g(t['tokenise']['restore_over_tokenise'])} |"]
         ft = t["flashtext"]
         out.append(f"| flashtext replace, same table ({ft.get('keywords', 0)} keywords) | "
                    f"{_v(ft.get('mb_s'))} | {_v(ft.get('restore_over_flashtext'))} |"
@@ -429,7 +475,7 @@ def markdown(res: dict[str, Any]) -> str:
                            ("torture_table", "TorturePhrases_Estimator scan, our table")):
             tp = t[key]
             out.append(f"| {label} ({tp.get('phrases', 0):,} phrases; {tp.get('sample_mb', 0):.2f} MB "
-                       f"sample) | {_v(tp.get('mb_s'), '{:.4f}')} | {_v(tp.get('restore_over_it'), '{:.4f}')} |"
+                       f"sample) | {_v(tp.get('mb_s'))} | {_v(tp.get('restore_over_it'))} |"
                        if "error" not in tp else f"| {label} | {tp['error']} | - |")
         out.append(f"\nFirst call (loads table and models): {t['first_call_secs']:.3f} s.")
     c = res.get("cli", {})
@@ -439,15 +485,17 @@ def markdown(res: dict[str, Any]) -> str:
         out.append(f"| `echo 'one line' \\| unspin` | {_v(c.get('echo_secs'), '{:.3f}')} "
                    f"{c.get('echo_error', '')} |")
     if res.get("linearity"):
-        out += ["", "| linearity: input | n MB | s/MB at n | 4n MB | s/MB at 4n | growth | verdict | peak RSS at 4n |",
+        out += ["", "| linearity: input | n MB | ms/MB at n | 4n MB | ms/MB at 4n | growth | verdict | peak RSS at 4n |",
                 "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |"]
         for row in res["linearity"]:
             cells = []
             for k in ("n", "4n"):
                 r = row[k]
-                cells += ([f"{r['mb']:.1f}", f"{r['secs'] / r['mb']:.3f}"] if "error" not in r
+                cells += ([_g(r["mb"]), _g(1000 * r["secs"] / r["mb"])] if "error" not in r
                           else ["-", r["error"].replace("|", "/")[:60]])
             rss = row["4n"].get("maxrss_mb")
+            if row.get("scaled"):
+                cells[0] += f" (asked {_g(row['requested_n_mb'])})"
             out.append(f"| {row['case']} | {cells[0]} | {cells[1]} | {cells[2]} | {cells[3]} | "
                        f"{_v(row['growth'])} | {row['verdict']} | {_v(rss, '{:.0f}', ' MB')} |")
     b = res.get("batch")
@@ -486,6 +534,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=None, help="seconds per subprocess (default 300, quick 60)")
     ap.add_argument("--scan-budget", type=float, default=None,
                     help="seconds for each naive substring-scan baseline (default 8, quick 2)")
+    ap.add_argument("--restore-budget", type=float, default=None,
+                    help="seconds at most for restore over the throughput corpus; a slower engine "
+                         "is measured on the part it got through (default 120, quick 20)")
+    ap.add_argument("--case-budget", type=float, default=None,
+                    help="seconds per linearity case and batch run; sizes scale down to fit "
+                         "(default 60, quick 15)")
+    ap.add_argument("--no-autoscale", action="store_true",
+                    help="use the requested sizes even when that takes long")
     ap.add_argument("--only", nargs="+", choices=("throughput", "cli", "linearity", "batch"),
                     help="run only these sections")
     ap.add_argument("--unspin", default=None, help="the unspin command to time (default: this env's)")
@@ -496,7 +552,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     line = a.line_mb or (8.0 if q else 100.0)
     sizes = Sizes(corpus=a.size_mb or (5.0 if q else 50.0), normal=0.5 if q else 4.0,
                   line=line / 4, patho=0.25 if q else 2.0, batch=a.batch_mb or (2.0 if q else 10.0),
-                  budget=a.scan_budget or (2.0 if q else 8.0), cli_runs=3 if q else 7)
+                  budget=a.scan_budget or (2.0 if q else 8.0), cli_runs=3 if q else 7,
+                  restore_budget=a.restore_budget or (20.0 if q else 120.0),
+                  case_budget=None if a.no_autoscale else (a.case_budget or (15.0 if q else 60.0)),
+                  calibrate=0.05 if q else 0.2)
     timeout = a.timeout or (60.0 if q else 300.0)
     sections = set(a.only or ("throughput", "cli", "linearity", "batch"))
     exe = (shutil.which(a.unspin) or a.unspin) if a.unspin else find_unspin()
@@ -511,20 +570,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if "throughput" in sections:
             corpus_docs = prefix_mb(docs, sizes.corpus)
-            res["throughput"] = throughput(corpus_docs, rules, sizes.budget)
+            res["throughput"] = throughput(corpus_docs, rules, sizes.budget, sizes.restore_budget)
         if "cli" in sections:
             res["cli"] = cli_startup(sizes.cli_runs, exe)
         if "linearity" in sections:
-            res["linearity"] = linearity(tmp, docs, rules, sizes, timeout)
+            res["linearity"] = linearity(tmp, docs, rules, sizes, timeout, sizes.case_budget)
         if "batch" in sections:
-            res["batch"] = batch_scaling(tmp, docs, sizes.batch, timeout, exe)
+            batch_mb = sizes.batch
+            t = res.get("throughput")
+            if t and sizes.case_budget:  # -j1 should fit the budget at the measured rate
+                batch_mb = min(batch_mb, max(0.2, t["restore"]["mb_s"] * sizes.case_budget))
+            res["batch"] = batch_scaling(tmp, docs, batch_mb, timeout, exe)
+            res["batch"]["requested_mb"] = sizes.batch
     finally:
         if a.keep:
             print(f"kept {tmp}", file=sys.stderr)
         else:
             shutil.rmtree(tmp, ignore_errors=True)
     print(json.dumps(res, indent=2) if a.json else markdown(res))
-    flagged = [r["case"] for r in res.get("linearity", []) if r["verdict"] == "SUPER-LINEAR"]
+    flagged = [r["case"] for r in res.get("linearity", []) if r["verdict"].startswith("SUPER")]
     if flagged:
         print(f"\nwarning: super-linear growth in: {'; '.join(flagged)}", file=sys.stderr)
     return 0
