@@ -1,0 +1,298 @@
+"""The library contract: input types, options, result objects, JSON schema, apply_repairs."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+import unspin
+from unspin import Analysis, Options, Repair, apply_repairs
+
+# --- public surface ------------------------------------------------------------------------------
+
+
+def test_public_names() -> None:
+    for name in ("analyze", "restore", "apply_repairs", "Analysis", "Repair", "Options",
+                 "TableError", "UnspinError", "SCHEMA", "DEFAULT_MIN_CONFIDENCE"):
+        assert hasattr(unspin, name), name
+        assert name in unspin.__all__, name
+    assert isinstance(unspin.__version__, str) and unspin.__version__
+
+
+def test_table_module_surface() -> None:
+    from unspin import table
+
+    for name in ("parse_table", "load_table", "default_table", "COLUMNS", "FAMILIES", "GUARDS",
+                 "Rule"):
+        assert hasattr(table, name), name
+    assert table.COLUMNS[:3] == ("id", "spun", "original")
+
+
+def test_table_error_is_a_value_error() -> None:
+    assert issubclass(unspin.TableError, unspin.UnspinError)
+    assert issubclass(unspin.TableError, ValueError)
+    err = unspin.TableError("t.tsv", 7, "boom")
+    assert str(err) == "t.tsv:7: boom"
+    assert (err.path, err.line, err.message) == ("t.tsv", 7, "boom")
+
+
+# --- input types -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("func", [unspin.analyze, unspin.restore], ids=["analyze", "restore"])
+@pytest.mark.parametrize(
+    "data",
+    [b"He stated it.", bytearray(b"He stated it."), memoryview(b"He stated it.")],
+    ids=["bytes", "bytearray", "memoryview"],
+)
+def test_bytes_input_is_a_helpful_type_error(func, data) -> None:
+    with pytest.raises(TypeError) as exc:
+        func(data)
+    msg = str(exc.value)
+    assert "bytes" in msg and "decode" in msg, msg
+
+
+@pytest.mark.parametrize("func", [unspin.analyze, unspin.restore], ids=["analyze", "restore"])
+@pytest.mark.parametrize("value", [None, 42, 3.5, ["a list"], ("a",), object()],
+                         ids=["None", "int", "float", "list", "tuple", "object"])
+def test_non_str_input_is_a_type_error(func, value) -> None:
+    with pytest.raises(TypeError, match="str"):
+        func(value)
+
+
+def test_str_subclass_is_accepted() -> None:
+    class Text(str):
+        pass
+
+    out = unspin.restore(Text("Plain words."))
+    assert out == "Plain words."
+
+
+@pytest.mark.parametrize("func", [unspin.analyze, unspin.restore], ids=["analyze", "restore"])
+def test_empty_string(func) -> None:
+    result = func("")
+    if func is unspin.analyze:
+        assert result.text == "" and result.repairs == ()
+        assert 0.0 <= result.spin_score <= 1.0
+    else:
+        assert result == ""
+
+
+def test_clean_text_is_returned_unchanged() -> None:
+    text = "The council met on Monday and voted 7-2 to approve the budget, the mayor said."
+    assert unspin.restore(text) == text
+    assert unspin.analyze(text).repairs == ()
+
+
+# --- options ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("func", [unspin.analyze, unspin.restore], ids=["analyze", "restore"])
+@pytest.mark.parametrize("kw", ["min_confidance", "tables", "disabled", "quote", "mode"])
+def test_misspelt_option_is_a_type_error(func, kw) -> None:
+    with pytest.raises(TypeError) as exc:
+        func("text", **{kw: 1})
+    msg = str(exc.value)
+    assert kw in msg, msg
+    assert "min_confidence" in msg, "the message should list the valid options"
+
+
+@pytest.mark.parametrize(
+    ("kw", "value"),
+    [
+        ("min_confidence", 2),
+        ("min_confidence", -0.1),
+        ("min_confidence", 1.0001),
+        ("min_confidence", float("nan")),
+        ("min_confidence", "0.5"),
+        ("min_confidence", True),
+        ("min_confidence", None),
+        ("quotes", "x"),
+        ("quotes", "PROTECT"),
+        ("quotes", None),
+    ],
+    ids=lambda v: repr(v),
+)
+def test_bad_option_value_is_a_value_error(kw, value) -> None:
+    with pytest.raises(ValueError, match=kw):
+        unspin.analyze("text", **{kw: value})
+    with pytest.raises(ValueError, match=kw):
+        Options(**{kw: value})
+
+
+@pytest.mark.parametrize("value", [0, 0.0, 0.5, 1, 1.0])
+def test_min_confidence_bounds_are_accepted(value) -> None:
+    assert Options(min_confidence=value).min_confidence == value
+    unspin.analyze("text", min_confidence=value)
+
+
+@pytest.mark.parametrize("quotes", ["auto", "repair", "protect"])
+def test_quote_policies_are_accepted(quotes) -> None:
+    assert unspin.restore("He said: \"fine.\"", quotes=quotes) == "He said: \"fine.\""
+
+
+def test_options_defaults() -> None:
+    o = Options()
+    assert o.min_confidence == unspin.DEFAULT_MIN_CONFIDENCE
+    assert 0.0 < unspin.DEFAULT_MIN_CONFIDENCE < 1.0
+    assert o.table is None and o.extra_tables == () and o.disable == frozenset()
+    assert o.quotes == "auto" and o.use_document_model is True
+
+
+def test_options_are_immutable_and_hashable() -> None:
+    o = Options(min_confidence=0.7, disable=["saying", "war.warfare.war"])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        o.min_confidence = 0.1  # type: ignore[misc]
+    with pytest.raises((AttributeError, TypeError)):
+        o.new_attribute = 1  # type: ignore[attr-defined]
+    assert isinstance(o.disable, frozenset)
+    assert hash(o) == hash(Options(min_confidence=0.7, disable=("war.warfare.war", "saying")))
+
+
+def test_options_are_keyword_only() -> None:
+    with pytest.raises(TypeError):
+        Options(0.7)  # type: ignore[misc]
+
+
+def test_options_normalise_single_values() -> None:
+    assert Options(disable="saying").disable == frozenset({"saying"})
+    assert Options(extra_tables="extra.tsv").extra_tables == ("extra.tsv",)
+    assert Options(extra_tables=["a.tsv", "b.tsv"]).extra_tables == ("a.tsv", "b.tsv")
+
+
+def test_options_object_and_overrides_combine() -> None:
+    base = Options(min_confidence=0.9, quotes="protect")
+    from unspin.options import make_options
+
+    merged = make_options(base, min_confidence=0.6)
+    assert merged.min_confidence == 0.6 and merged.quotes == "protect"
+    assert base.min_confidence == 0.9, "the base options must not be mutated"
+    assert make_options(base) is base
+    # analyze accepts both forms
+    unspin.analyze("text", base, min_confidence=0.6)
+    with pytest.raises(TypeError):
+        unspin.analyze("text", base, min_confidance=0.6)
+
+
+def test_missing_table_file_is_a_table_error(tmp_path, require_engine) -> None:
+    missing = tmp_path / "nope.tsv"
+    with pytest.raises(unspin.TableError) as exc:
+        unspin.analyze("He stated it.", table=missing)
+    assert str(exc.value).startswith(f"{missing}:")
+
+
+# --- results and JSON ------------------------------------------------------------------------------
+
+REPAIR_KEYS = {"start", "end", "found", "replacement", "confidence", "rule"}
+
+
+def test_repair_to_dict_keys_and_types() -> None:
+    r = Repair(3, 9, "stated", "said", 0.912345678, "saying.stated.said")
+    d = r.to_dict()
+    assert set(d) == REPAIR_KEYS
+    assert d == {"start": 3, "end": 9, "found": "stated", "replacement": "said",
+                 "confidence": 0.9123, "rule": "saying.stated.said"}
+    assert json.loads(json.dumps(d)) == d
+
+
+def test_analysis_to_dict_round_trips_through_json() -> None:
+    repairs = (
+        Repair(0, 7, "Related", "Associated", 0.99, "name.related_press"),
+        Repair(18, 24, "stated", "said", 0.8, "saying.stated.said"),
+    )
+    text = "Related Press has stated: “fine” — 😀\r\n"
+    a = Analysis(apply_repairs(text, repairs), repairs, 0.87654321)
+    d = a.to_dict()
+    assert set(d) == {"schema", "spin_score", "repairs"}
+    assert d["schema"] == unspin.SCHEMA == "unspin.analysis/1"
+    assert d["spin_score"] == 0.8765
+    assert [set(r) for r in d["repairs"]] == [REPAIR_KEYS, REPAIR_KEYS]
+    full = a.to_dict(include_text=True)
+    assert set(full) == {"schema", "spin_score", "repairs", "text"}
+    back = json.loads(json.dumps(full, ensure_ascii=False))
+    assert back == full
+    assert json.loads(json.dumps(full)) == full  # ASCII-escaped JSON too
+    # The JSON is enough to replay the repairs.
+    replay = [Repair(**r) for r in back["repairs"]]
+    assert apply_repairs(text, replay) == back["text"]
+
+
+def test_analyze_result_serialises() -> None:
+    text = "Officers stated the preventing continued for the reason that ceasefire collapsed."
+    a = unspin.analyze(text, use_document_model=False, min_confidence=0.0)
+    d = json.loads(json.dumps(a.to_dict(include_text=True)))
+    assert d["text"] == a.text
+    assert [Repair(**r).found for r in d["repairs"]] == [r.found for r in a.repairs]
+
+
+def test_repairs_are_frozen_hashable_and_ordered_by_span() -> None:
+    a = Repair(10, 12, "x", "y", 0.5, "r.a")
+    b = Repair(2, 5, "x", "y", 0.5, "r.b")
+    c = Repair(2, 4, "x", "y", 0.5, "r.c")
+    assert sorted([a, b, c]) == [c, b, a]
+    assert len({a, b, c}) == 3
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        a.start = 0  # type: ignore[misc]
+
+
+def test_analysis_is_frozen() -> None:
+    a = unspin.analyze("Plain.")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        a.text = "x"  # type: ignore[misc]
+
+
+# --- apply_repairs --------------------------------------------------------------------------------
+
+
+def test_apply_repairs_replays_in_any_order() -> None:
+    text = "He stated the warfare continued."
+    r1 = Repair(3, 9, "stated", "said", 0.9, "saying.stated.said")
+    r2 = Repair(14, 21, "warfare", "war", 0.9, "war.warfare.war")
+    expected = "He said the war continued."
+    assert apply_repairs(text, [r1, r2]) == expected
+    assert apply_repairs(text, [r2, r1]) == expected
+    assert apply_repairs(text, iter([r2, r1])) == expected
+    assert apply_repairs(text, []) == text
+
+
+def test_apply_repairs_subset() -> None:
+    text = "He stated the warfare continued."
+    r2 = Repair(14, 21, "warfare", "war", 0.9, "war.warfare.war")
+    assert apply_repairs(text, [r2]) == "He stated the war continued."
+
+
+def test_apply_repairs_keeps_astral_and_crlf_offsets() -> None:
+    text = "😀 he stated\r\nit"
+    start = text.index("stated")
+    assert start == 5  # code points, not UTF-16 units or bytes
+    r = Repair(start, start + 6, "stated", "said", 0.9, "saying.x")
+    assert apply_repairs(text, [r]) == "😀 he said\r\nit"
+
+
+def test_apply_repairs_rejects_mismatch() -> None:
+    with pytest.raises(ValueError, match="stated"):
+        apply_repairs("He said it.", [Repair(3, 9, "stated", "said", 0.9, "saying.x")])
+
+
+def test_apply_repairs_rejects_out_of_range() -> None:
+    with pytest.raises(ValueError):
+        apply_repairs("short", [Repair(3, 9, "stated", "said", 0.9, "saying.x")])
+
+
+def test_apply_repairs_rejects_overlap() -> None:
+    text = "for the reason that war"
+    a = Repair(0, 19, "for the reason that", "since the", 0.9, "function.a")
+    b = Repair(8, 14, "reason", "cause", 0.9, "everyday.b")
+    with pytest.raises(ValueError, match="overlap"):
+        apply_repairs(text, [a, b])
+    with pytest.raises(ValueError, match="overlap"):
+        apply_repairs(text, [b, a])
+
+
+def test_apply_repairs_adjacent_spans_are_fine() -> None:
+    text = "abcdef"
+    a = Repair(0, 3, "abc", "X", 0.5, "t.a")
+    b = Repair(3, 6, "def", "Y", 0.5, "t.b")
+    assert apply_repairs(text, [b, a]) == "XY"
