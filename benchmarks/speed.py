@@ -208,7 +208,7 @@ def worker_restore(path: str) -> dict[str, Any]:
     a = unspin.analyze(text)
     secs = time.perf_counter() - t0
     return {"secs": secs, "mb": len(text.encode("utf-8")) / MB, "repairs": len(a.repairs),
-            "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "maxrss_mb": peak_rss_mb()}
 
 
 def worker_measure(cmd: Sequence[str]) -> dict[str, Any]:
@@ -220,6 +220,21 @@ def worker_measure(cmd: Sequence[str]) -> dict[str, Any]:
     secs = time.perf_counter() - t0
     return {"secs": secs, "rc": p.returncode, "stderr": p.stderr.decode(errors="replace")[-300:],
             "maxrss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
+
+
+def peak_rss_mb() -> float:
+    """Peak RSS of this process in MB.
+
+    Reads ``VmHWM`` from /proc: ``ru_maxrss`` would include the parent's RSS, which a child
+    inherits through fork + exec on Linux.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run_worker(args: Sequence[str], timeout: float) -> dict[str, Any]:
