@@ -1,0 +1,309 @@
+"""Fit the table and model from a corpus (the work behind ``python -m unspin.learn build``).
+
+Kept apart from the runtime: it needs numpy and a corpus, the engine needs neither.
+"""
+
+from __future__ import annotations
+
+import collections
+import gzip
+import json
+import math
+import time
+from pathlib import Path
+
+from .families import family_of
+from .learn import (
+    Doc,
+    FoldStats,
+    Key,
+    case_prior,
+    doc_counts,
+    phrase_counter,
+    side_keys,
+    sibling_index,
+    clean_training_texts,
+    context_keys,
+    neighbours,
+    occurrences,
+    prepare,
+    resolve_events,
+    span_case,
+    training_pairs,
+)
+from .model import FEATURES, ContextModel, features
+from .table import COLUMNS, load_table, phrase_key
+
+MODEL_DIR = Path(__file__).resolve().parent / "data" / "model"
+
+
+def _log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def _slug(phrase: str) -> str:
+    return "_".join(phrase.lower().replace("’", "'").replace("'", "").replace(".", "").replace(",", "").split())
+
+
+def fit_logistic(X: "np.ndarray", y: "np.ndarray", l2: float = 1.0, iters: int = 30) -> "np.ndarray":  # noqa: F821
+    """Newton's method for L2-regularised logistic regression."""
+    import numpy as np
+
+    w = np.zeros(X.shape[1])
+    for _ in range(iters):
+        z = X @ w
+        p = 1 / (1 + np.exp(-z))
+        g = X.T @ (p - y) + l2 * w
+        H = (X * (p * (1 - p))[:, None]).T @ X + l2 * np.eye(X.shape[1])
+        step = np.linalg.solve(H, g)
+        w -= step
+        if np.abs(step).max() < 1e-6:
+            break
+    return w
+
+
+def build(corpus: Path, repo: Path, min_count: int) -> None:
+    import numpy as np
+
+    _log("aligning training pairs")
+    docs: list[Doc] = [prepare(n, s, o) for n, s, o in training_pairs(corpus)]
+    originals = {d.name: o for d, (_, _, o) in zip(docs, training_pairs(corpus), strict=True)}
+    counts = resolve_events(docs)
+    _log(f"{len(docs)} pairs, {sum(counts.values())} substitution events, {len(counts)} types")
+
+    curated = load_table(repo / "data" / "curated.tsv")
+    rules: dict[tuple[Key, Key], int] = {p: c for p, c in counts.items() if c >= min_count and p[1]}
+    for r in curated:
+        rules.setdefault((phrase_key(r.spun), phrase_key(r.original)), 0)
+    index: dict[Key, list[Key]] = collections.defaultdict(list)
+    for s, o in rules:
+        index[s].append(o)
+    max_len = max(len(s) for s in index)
+
+    folds = [FoldStats(), FoldStats()]
+    fold_of = {d.name: k % 2 for k, d in enumerate(docs)}
+    for d in docs:
+        st = folds[fold_of[d.name]]
+        for i, j, s in occurrences(d, index, max_len):
+            case = span_case(d.toks, i, j)
+            st.occ[(s, case)] += 1
+            kl, kr = side_keys(s, *neighbours(d.toks, i, j))
+            st.side[kl] += 1
+            st.side[kr] += 1
+            o = d.events.get((i, j))
+            if o is not None and o in index[s]:
+                st.sub[(s, o, case)] += 1
+                os_ = " ".join(o) + "\t"
+                st.side[os_ + kl] += 1
+                st.side[os_ + kr] += 1
+        ks = context_keys(originals[d.name])
+        st.uni.update(ks)
+        st.bi.update(a + " " + b for a, b in zip(ks, ks[1:]))
+        st.spun_words.update(t.key for t in d.toks)
+        st.orig_words.update(k for k in ks if k not in ("<s>", "</s>"))
+    clean_uni: collections.Counter[str] = collections.Counter()
+    clean_bi: collections.Counter[str] = collections.Counter()
+    for text in clean_training_texts(corpus):
+        ks = context_keys(text)
+        clean_uni.update(ks)
+        clean_bi.update(a + " " + b for a, b in zip(ks, ks[1:]))
+    _log("counted occurrences and context")
+
+    curated_prior = {(phrase_key(r.spun), phrase_key(r.original)): r.prior for r in curated}
+
+    def prior_of(st: FoldStats, s: Key, o: Key, case: str) -> float:
+        if (s, o) in curated_prior and sum(st.occ[(s, c)] for c in "lcsu") < 5:
+            return curated_prior[(s, o)]
+        return case_prior(st, s, o, case)
+
+    sibs = sibling_index(rules)
+
+    # Combiner training data, cross-fitted: features of one fold come from the other fold's counts.
+    X: list[list[float]] = []
+    y: list[float] = []
+    for f in (0, 1):
+        other = folds[1 - f]
+        ctx = ContextModel(other.uni + clean_uni, other.bi + clean_bi)
+        ev = collections.Counter()
+        for (s, o, _c), k in other.sub.items():
+            ev[(s, o)] += k
+        for d in docs:
+            if fold_of[d.name] != f:
+                continue
+            occs = list(occurrences(d, index, max_len))
+            counter = phrase_counter([t.key for t in d.toks], occs)
+            for i, j, s in occs:
+                case = span_case(d.toks, i, j)
+                if case == "m":
+                    continue
+                left, right = neighbours(d.toks, i, j)
+                kl, kr = side_keys(s, left, right)
+                truth = d.events.get((i, j))
+                for o in index[s]:
+                    os_ = " ".join(o) + "\t"
+                    seen = (other.side[kl], other.side[os_ + kl], other.side[kr], other.side[os_ + kr])
+                    X.append(features(ctx, prior_of(other, s, o, case), ev[(s, o)], s, o, left, right,
+                                      seen, doc_counts(counter, sibs[o], s)))
+                    y.append(1.0 if truth == o else 0.0)
+    Xa, ya = np.array(X), np.array(y)
+    _log(f"combiner: {len(ya)} candidate occurrences, {int(ya.sum())} true repairs")
+    w = fit_logistic(Xa, ya)
+    p = 1 / (1 + np.exp(-(Xa @ w)))
+    for th in (0.5, 0.7, 0.9):
+        sel = p >= th
+        tp = float((ya[sel] == 1).sum())
+        _log(f"  cross-fitted at {th}: precision {tp / max(1, sel.sum()):.3f} recall {tp / ya.sum():.3f}")
+    _log("  weights " + ", ".join(f"{n}={v:.3f}" for n, v in zip(FEATURES, w, strict=True)))
+
+    # Document model: naive-Bayes word weights, cross-fitted for calibration.
+    def llr_table(st: FoldStats) -> dict[str, float]:
+        ns, no = sum(st.spun_words.values()), sum(st.orig_words.values())
+        out = {}
+        for word in set(st.spun_words) | set(st.orig_words):
+            a, b = st.spun_words[word], st.orig_words[word]
+            if a + b < 8:
+                continue
+            v = math.log((a + 0.5) / ns) - math.log((b + 0.5) / no)
+            if abs(v) >= 0.5:
+                out[word] = max(-4.0, min(4.0, v))
+        return out
+
+    doc_rows: list[tuple[float, float, float]] = []
+    for f in (0, 1):
+        llr = llr_table(folds[1 - f])
+        for d in docs:
+            if fold_of[d.name] != f:
+                continue
+            for text, label in ((d.spun, 1.0), (originals[d.name], 0.0)):
+                keys = [t.key for t in tokenize_keys(text)]
+                for n in (40, 120, len(keys)):
+                    part = keys[:n]
+                    total = sum(llr.get(k, 0.0) for k in part)
+                    doc_rows.append((total / math.sqrt(max(1, len(part))), total, label))
+    D = np.array(doc_rows)
+    Xd = np.column_stack([np.ones(len(D)), D[:, 1]])
+    wd = fit_logistic(Xd, D[:, 2], l2=0.1)
+    pd_ = 1 / (1 + np.exp(-(Xd @ wd)))
+    acc = float(((pd_ >= 0.5) == (D[:, 2] == 1)).mean())
+    _log(f"document model: weights {wd.round(3).tolist()}, cross-fitted accuracy {acc:.4f}")
+
+    all_stats = FoldStats()
+    for st in folds:
+        all_stats.occ.update(st.occ)
+        all_stats.sub.update(st.sub)
+        all_stats.uni.update(st.uni)
+        all_stats.bi.update(st.bi)
+        all_stats.spun_words.update(st.spun_words)
+        all_stats.orig_words.update(st.orig_words)
+        all_stats.side.update(st.side)
+    all_stats.uni.update(clean_uni)
+    all_stats.bi.update(clean_bi)
+    # Base rates of every rule phrase: in the training originals and in never-spun news, so the
+    # engine can move the learned priors to the news domain (posterior odds scale with P(o)/P(s)).
+    phrases = {s for s, _ in rules} | {o for _, o in rules}
+    plen = max(len(p) for p in phrases)
+    train_counts = count_phrases((originals[d.name] for d in docs), phrases, plen)
+    news_counts = count_phrases(clean_training_texts(corpus), phrases, plen)
+    rates = (train_counts, news_counts)
+    write_outputs(repo, docs, rules, curated, all_stats, w.tolist(), wd.tolist(), llr_table(all_stats), rates)
+
+
+def count_phrases(texts, phrases: set[Key], max_len: int) -> tuple[collections.Counter[Key], int]:
+    """Occurrences of each phrase in ``texts``, and the number of words read."""
+    from .tokens import tokenize
+
+    counts: collections.Counter[Key] = collections.Counter()
+    words = 0
+    for text in texts:
+        keys = [t.key for t in tokenize(text)]
+        words += len(keys)
+        for i in range(len(keys)):
+            for n in range(1, max_len + 1):
+                k = tuple(keys[i : i + n])
+                if len(k) < n:
+                    break
+                if k in phrases:
+                    counts[k] += 1
+    return counts, words
+
+
+def tokenize_keys(text: str):
+    from .tokens import tokenize
+
+    return tokenize(text)
+
+
+def write_outputs(repo, docs, rules, curated, st: FoldStats, weights, doc_weights, llr, rates) -> None:
+    """Write the table and the model files."""
+    curated_pairs = {(phrase_key(r.spun), phrase_key(r.original)): r for r in curated}
+    rows = []
+    used_ids: set[str] = set()
+    for (s, o), c in sorted(rules.items(), key=lambda kv: (-kv[1], kv[0])):
+        if (s, o) in curated_pairs:
+            continue
+        n_all = sum(st.occ[(s, cc)] for cc in "lcsu")
+        k_all = sum(st.sub[(s, o, cc)] for cc in "lcsu")
+        if n_all == 0 or k_all == 0:
+            continue
+        prior = min(1.0, max(0.0005, k_all / n_all))
+        cap = sum(st.sub[(s, o, cc)] for cc in "c") > 0.6 * k_all and st.sub[(s, o, "l")] == 0
+        spun, orig = " ".join(s), " ".join(o)
+        fam = family_of(spun, orig, cap)
+        rid = f"{fam}.{_slug(spun)}.{_slug(orig)}"
+        if rid in used_ids:
+            continue
+        used_ids.add(rid)
+        note = f"learned: artifact of '{orig}' in {k_all} of {n_all} occurrences in aligned spun text"
+        rows.append([rid, spun, orig, fam, "", "", f"{prior:.4f}", str(c), note.replace("\t", " ")])
+    header = [
+        "# unspin reverse-synonym table. UTF-8, tab-separated, one spun form -> original form a row.",
+        "# Columns: id (stable, family.spun.original), spun, original, family, guard (named context",
+        "# check, see README), protect (|-separated phrases in which the spun form is honest), prior",
+        "# (share of this spun form that was an artifact of this original in aligned spun text),",
+        "# count (aligned occurrences seen; 0 for curated rows), note (evidence or reason).",
+        "# Generated by `python -m unspin.learn build` from data/curated.tsv plus aligned training",
+        "# pairs; edit data/curated.tsv, not this file, for hand-made rows.",
+    ]
+    out_rows = [[r.id, r.spun, r.original, r.family, r.guard, "|".join(r.protect), f"{r.prior:g}",
+                 str(r.count), r.note] for r in curated] + rows
+    (repo / "data" / "synonym_map.tsv").write_text(
+        "\n".join(header + ["\t".join(COLUMNS)] + ["\t".join(r) for r in out_rows]) + "\n", encoding="utf-8"
+    )
+    _log(f"wrote {len(out_rows)} table rows ({len(curated)} curated)")
+
+    MODEL_DIR.mkdir(parents=True, exist_ok=True)
+    vocab = set()
+    for s, o in rules:
+        vocab.update((s[0], s[-1], o[0], o[-1]))
+    uni = {k: v for k, v in st.uni.items() if v >= 2 or k in vocab}
+    bi = {k: v for k, v in st.bi.items() if v >= 2 and any(w in vocab for w in k.split(" "))}
+    stats_lines = ["spun\toriginal\t" + "\t".join(f"occ_{c}" for c in "lcsu") + "\t" +
+                   "\t".join(f"sub_{c}" for c in "lcsu")]
+    for (s, o) in sorted(rules):
+        occ = [st.occ[(s, c)] for c in "lcsu"]
+        if sum(occ) == 0:
+            continue
+        stats_lines.append("\t".join([" ".join(s), " ".join(o), *map(str, occ),
+                                      *(str(st.sub[(s, o, c)]) for c in "lcsu")]))
+    _write_gz(MODEL_DIR / "rule_stats.tsv.gz", stats_lines)
+    _write_gz(MODEL_DIR / "unigrams.tsv.gz", [f"{k}\t{v}" for k, v in sorted(uni.items())])
+    _write_gz(MODEL_DIR / "bigrams.tsv.gz", [f"{k}\t{v}" for k, v in sorted(bi.items())])
+    (train_c, train_n), (news_c, news_n) = rates
+    _write_gz(MODEL_DIR / "phrase_rates.tsv.gz", ["phrase\ttrain\tnews"] + [
+        f"{' '.join(p)}\t{train_c[p]}\t{news_c[p]}" for p in sorted(set(train_c) | set(news_c))])
+    side_lines = [f"{k}\t{v}" for k, v in sorted(st.side.items()) if v >= 2]
+    _write_gz(MODEL_DIR / "side_stats.tsv.gz", side_lines)
+    _write_gz(MODEL_DIR / "doc_words.tsv.gz", [f"{k}\t{v:.4f}" for k, v in sorted(llr.items())])
+    (MODEL_DIR / "weights.json").write_text(json.dumps(
+        {"format": 1, "features": list(FEATURES), "combiner": weights, "document": doc_weights,
+         "words": {"train": train_n, "news": news_n}},
+        indent=1) + "\n", encoding="utf-8")
+    _log(f"model: {len(uni)} unigrams, {len(bi)} bigrams, {len(llr)} document words")
+
+
+def _write_gz(path: Path, lines: list[str]) -> None:
+    with gzip.open(path, "wt", encoding="utf-8", compresslevel=9, newline="\n") as f:
+        # mtime=0 keeps the file byte-identical between identical builds
+        pass
+    data = ("\n".join(lines) + "\n").encode("utf-8")
+    path.write_bytes(gzip.compress(data, compresslevel=9, mtime=0))

@@ -1,0 +1,42 @@
+"""Carry the letter case of the spun text over to its replacement."""
+
+from __future__ import annotations
+
+
+def transfer_case(found: str, replacement: str) -> str | None:
+    """Return ``replacement`` cased like ``found``, or None when ``found`` has mixed case.
+
+    A replacement that carries its own capitals (a proper name, "U.S.") keeps them.
+
+    >>> transfer_case("stated", "said"), transfer_case("Stated", "said"), transfer_case("STATED", "said")
+    ('said', 'Said', 'SAID')
+    >>> transfer_case("Related Press", "associated press")
+    'Associated Press'
+    >>> transfer_case("For the reason that", "since the")
+    'Since the'
+    >>> transfer_case("usa", "United States"), transfer_case("McStated", "said") is None
+    ('United States', True)
+    """
+    letters = [ch for ch in found if ch.isalpha()]
+    if not letters:
+        return replacement
+    if replacement != replacement.lower():  # carries its own capitals
+        if found.isupper() and len(letters) > 1:
+            return replacement.upper()
+        return replacement
+    if found.islower():
+        return replacement
+    if found.isupper() and len(letters) > 1:
+        return replacement.upper()
+    words = found.split()
+    if all(_is_capitalised(w) for w in words):
+        if len(words) > 1:
+            return " ".join(w[:1].upper() + w[1:] for w in replacement.split())
+        return replacement[:1].upper() + replacement[1:]
+    if _is_capitalised(words[0]) and all(w.islower() or not any(c.isalpha() for c in w) for w in words[1:]):
+        return replacement[:1].upper() + replacement[1:]
+    return None
+
+
+def _is_capitalised(word: str) -> bool:
+    return word[:1].isupper() and (len(word) == 1 or word[1:] == word[1:].lower())

@@ -1,0 +1,64 @@
+"""Named context guards and protected collocations: the hand-written checks a table row can ask for.
+
+A table names a guard (``attribution``, ``name_only``...); the logic lives here, not in the data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .table import Rule, phrase_key
+from .tokens import Token
+
+_SPEAKERS = frozenset(
+    "he she they it we i who officials official spokesman spokeswoman spokesperson police "
+    "authorities minister president ministry statement report agency government".split()
+)
+_NUMBER_WORDS = frozenset(
+    "one two three four five six seven eight nine ten eleven twelve dozen several few many "
+    "hundred thousand million a an".split()
+)
+
+
+def _is_number(tok: Token) -> bool:
+    return tok.key[:1].isdigit() or tok.key in _NUMBER_WORDS
+
+
+def allows(rule: Rule, toks: Sequence[Token], i: int, j: int, case: str) -> bool:
+    """May ``rule`` fire on tokens [i, j) (letter case ``case``)?"""
+    if rule.protect and _protected(rule, toks, i, j):
+        return False
+    g = rule.guard
+    if not g:
+        return True
+    prev = toks[i - 1] if i > 0 else None
+    nxt = toks[j] if j < len(toks) else None
+    if g == "name_only":
+        # Inside a capitalised name: the phrase itself is capitalised and so is a neighbour.
+        return case in ("c", "s") and any(
+            t is not None and t.case in ("c", "s") and not t.key[:1].isdigit() for t in (prev, nxt)
+        )
+    if g == "not_name":
+        return case in ("l", "s") and not (nxt is not None and nxt.case == "c")
+    if g == "attribution":
+        if prev is not None and (prev.key in _SPEAKERS or prev.case == "c"):
+            return True
+        return nxt is not None and nxt.key == "that"
+    if g == "numeric":
+        return prev is not None and _is_number(prev)
+    return False  # unknown guards are rejected when the table loads; never fire here
+
+
+def _protected(rule: Rule, toks: Sequence[Token], i: int, j: int) -> bool:
+    spun = phrase_key(rule.spun)
+    for p in rule.protect:
+        pk = phrase_key(p)
+        # every alignment of the spun phrase inside the protected phrase
+        for off in range(len(pk) - len(spun) + 1):
+            if pk[off : off + len(spun)] != spun:
+                continue
+            a = i - off
+            b = a + len(pk)
+            if a >= 0 and b <= len(toks) and all(toks[a + k].key == pk[k] for k in range(len(pk))):
+                return True
+    return False

@@ -1,0 +1,300 @@
+"""Learn the channel model from aligned spun/original pairs.
+
+``python -m unspin.learn build --corpus ../shared/corpus`` aligns every training pair word by word,
+turns the differences into candidate rows (spun phrase -> original phrase) with counts and example
+contexts, measures how often each spun phrase is an artifact versus honest text, fits the small
+logistic model that combines this prior with context evidence, and writes:
+
+- ``data/synonym_map.tsv``: the table (learned rows merged with ``data/curated.tsv``);
+- ``src/unspin/data/model/``: context statistics, per-case rule statistics, document-model word
+  weights and the combiner weights.
+
+``python -m unspin.learn propose SPUN ORIGINAL`` prints the rows one pair of texts supports, for a
+reviewer who wants to grow the table from new evidence.
+
+Held out from training (never read here): spun news pairs with an even number and large-corpus
+pairs whose number is divisible by 10. The benchmarks report on those.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import difflib
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .model import SENT_END, SENT_START
+from .tokens import Token, tokenize
+
+MAX_SPUN = 6
+MAX_ORIG = 5
+Key = tuple[str, ...]
+
+
+# --------------------------------------------------------------------------- corpus and splits
+def training_pairs(corpus: Path) -> Iterator[tuple[str, str, str]]:
+    """(name, spun, original) for every pair the model may learn from."""
+    for d in sorted((corpus / "large").iterdir()):
+        if d.is_dir() and (d / "spun.txt").exists() and int(d.name) % 10 != 0:
+            yield f"large/{d.name}", _read(d / "spun.txt"), _read(d / "original.txt")
+    for d in sorted((corpus / "spun").iterdir()):
+        if d.is_dir() and (d / "spun.txt").exists() and int(d.name) % 2 == 1:
+            yield f"spun/{d.name}", _read(d / "spun.txt"), _read(d / "original.txt")
+
+
+def clean_training_texts(corpus: Path) -> Iterator[str]:
+    """Never-spun news from the tuning half (odd numbers), extra language-model evidence."""
+    for f in sorted((corpus / "clean").glob("*.txt")):
+        if f.name[:3].isdigit() and int(f.name[:3]) % 2 == 1:
+            yield _read(f)
+
+
+def _read(p: Path) -> str:
+    return p.read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- alignment
+def gaps_ok(text: str, toks: Sequence[Token], i: int, j: int) -> bool:
+    """True when tokens i..j-1 are separated by plain spaces only (a phrase can match there)."""
+    return all(text[toks[k].end : toks[k + 1].start].strip(" ") == "" and
+               toks[k + 1].start - toks[k].end <= 2 for k in range(i, j - 1))
+
+
+@dataclass
+class Event:
+    """One substitution found by alignment: spun tokens [i, j) came from ``original``."""
+
+    i: int
+    j: int
+    original: Key
+
+
+def raw_ops(a: Sequence[str], b: Sequence[str]) -> Iterator[tuple[int, int, Key]]:
+    """Differences between spun keys ``a`` and original keys ``b`` as (i, j, original).
+
+    Pure insertions and deletions are widened by one shared neighbour on each side, both ways,
+    because a spinner always replaces a whole phrase ("now" -> "right now").
+    """
+    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for op, i1, i2, j1, j2 in sm.get_opcodes():
+        if op == "equal":
+            continue
+        if op in ("insert", "delete"):
+            if i1 > 0 and j1 > 0:
+                yield i1 - 1, i2, tuple(b[j1 - 1 : j2])
+            if i2 < len(a) and j2 < len(b):
+                yield i1, i2 + 1, tuple(b[j1 : j2 + 1])
+        else:
+            yield i1, i2, tuple(b[j1:j2])
+
+
+def segment(a: Key, b: Key, known: set[tuple[Key, Key]]) -> list[tuple[int, int, Key]] | None:
+    """Split an aligned block into known substitutions and identical words, if possible.
+
+    Returns pieces (i, j, original) relative to ``a`` with at least two pieces, or None.
+    """
+    n, m = len(a), len(b)
+    best: dict[tuple[int, int], list[tuple[int, int, Key]] | None] = {}
+
+    def go(i: int, j: int) -> list[tuple[int, int, Key]] | None:
+        if (i, j) in best:
+            return best[(i, j)]
+        if i == n and j == m:
+            return []
+        result = None
+        if i < n and j < m and a[i] == b[j]:
+            rest = go(i + 1, j + 1)
+            if rest is not None:
+                result = rest
+        for k in range(1, min(MAX_SPUN, n - i) + 1):
+            for l in range(0, min(MAX_ORIG, m - j) + 1):
+                if (a[i : i + k], b[j : j + l]) in known:
+                    rest = go(i + k, j + l)
+                    if rest is not None and (result is None or len(rest) + 1 > len(result)):
+                        result = [(i, i + k, b[j : j + l]), *rest]
+        best[(i, j)] = result
+        return result
+
+    pieces = go(0, 0)
+    return pieces if pieces and len(pieces) >= 2 else None
+
+
+@dataclass
+class Doc:
+    """A tokenised training pair with its substitution events."""
+
+    name: str
+    spun: str
+    toks: list[Token]
+    orig_keys: list[str]
+    raw: list[tuple[int, int, Key]] = field(default_factory=list)
+    events: dict[tuple[int, int], Key] = field(default_factory=dict)
+
+
+def prepare(name: str, spun: str, original: str) -> Doc:
+    """Tokenise both sides and record the raw alignment differences."""
+    st = tokenize(spun)
+    ok = [t.key for t in tokenize(original)]
+    doc = Doc(name, spun, st, ok)
+    for i, j, o in raw_ops([t.key for t in st], ok):
+        if 0 < j - i <= MAX_SPUN and len(o) <= MAX_ORIG and gaps_ok(spun, st, i, j):
+            doc.raw.append((i, j, o))
+    return doc
+
+
+def resolve_events(docs: list[Doc]) -> collections.Counter[tuple[Key, Key]]:
+    """Second pass: split multi-substitution blocks using pairs seen on their own elsewhere."""
+    first: collections.Counter[tuple[Key, Key]] = collections.Counter()
+    for d in docs:
+        keys = [t.key for t in d.toks]
+        for i, j, o in d.raw:
+            first[(tuple(keys[i:j]), o)] += 1
+    known = {p for p, c in first.items() if c >= 3 and p[1] != () and len(p[0]) <= 3}
+    counts: collections.Counter[tuple[Key, Key]] = collections.Counter()
+    for d in docs:
+        keys = [t.key for t in d.toks]
+        for i, j, o in d.raw:
+            s = tuple(keys[i:j])
+            pieces = segment(s, o, known) if len(s) + len(o) > 2 and first[(s, o)] < 3 else None
+            if pieces:
+                for pi, pj, po in pieces:
+                    d.events[(i + pi, i + pj)] = po
+                    counts[(s[pi:pj], po)] += 1
+            elif o:
+                d.events[(i, j)] = o
+                counts[(s, o)] += 1
+    return counts
+
+
+# --------------------------------------------------------------------------- statistics
+def span_case(toks: Sequence[Token], i: int, j: int) -> str:
+    """Case class of a phrase: its first word's, except that a capitalised phrase at a sentence
+    start counts as a name when its second word is capitalised too."""
+    c = toks[i].case
+    if c == "s" and j - i > 1 and toks[i + 1].case == "c":
+        return "c"
+    return c
+
+
+def occurrences(doc: Doc, index: dict[Key, list[Key]], max_len: int) -> Iterator[tuple[int, int, Key]]:
+    """Every place where a known spun phrase occurs in the spun text of ``doc``."""
+    keys = [t.key for t in doc.toks]
+    n = len(keys)
+    for i in range(n):
+        for L in range(1, max_len + 1):
+            if i + L > n:
+                break
+            s = tuple(keys[i : i + L])
+            if s in index and (L == 1 or gaps_ok(doc.spun, doc.toks, i, i + L)):
+                yield i, i + L, s
+
+
+def context_keys(text: str) -> list[str]:
+    """Token keys with sentence-boundary markers, the stream the context model counts."""
+    out: list[str] = []
+    for t in tokenize(text):
+        if t.case == "s" and out and out[-1] != SENT_START:
+            out.append(SENT_END)
+            out.append(SENT_START)
+        elif not out:
+            out.append(SENT_START)
+        out.append(t.key)
+    out.append(SENT_END)
+    return out
+
+
+def neighbours(doc_toks: Sequence[Token], i: int, j: int) -> tuple[str, str]:
+    """Left and right context words of tokens [i, j), with sentence markers."""
+    left = SENT_START if i == 0 or doc_toks[i].case == "s" else doc_toks[i - 1].key
+    right = SENT_END if j >= len(doc_toks) or doc_toks[j].case == "s" else doc_toks[j].key
+    return left, right
+
+
+
+@dataclass
+class FoldStats:
+    """Counts from one half of the training data."""
+
+    occ: collections.Counter[tuple[Key, str]] = field(default_factory=collections.Counter)
+    sub: collections.Counter[tuple[Key, Key, str]] = field(default_factory=collections.Counter)
+    uni: collections.Counter[str] = field(default_factory=collections.Counter)
+    bi: collections.Counter[str] = field(default_factory=collections.Counter)
+    spun_words: collections.Counter[str] = field(default_factory=collections.Counter)
+    orig_words: collections.Counter[str] = field(default_factory=collections.Counter)
+    side: collections.Counter[str] = field(default_factory=collections.Counter)
+
+
+def case_prior(st: FoldStats, s: Key, o: Key, case: str) -> float:
+    """P(original = o | spun phrase s with this case), smoothed towards all cases pooled."""
+    n_all = sum(st.occ[(s, c)] for c in "lcsu")
+    k_all = sum(st.sub[(s, o, c)] for c in "lcsu")
+    pooled = (k_all + 0.05) / (n_all + 1.0)
+    n, k = st.occ[(s, case)], st.sub[(s, o, case)]
+    return (k + 3.0 * pooled) / (n + 3.0)
+
+
+def sibling_index(pairs) -> dict[Key, tuple[Key, ...]]:
+    """For each original phrase: itself and every spun form the table derives from it."""
+    sib: dict[Key, set[Key]] = collections.defaultdict(set)
+    for s, o in pairs:
+        sib[o].update((s, o))
+    return {o: tuple(v) for o, v in sib.items()}
+
+
+def doc_counts(counter: collections.Counter, sibs: tuple[Key, ...], s: Key) -> tuple[int, int]:
+    """(other members of the original's group seen in this document, other copies of ``s``)."""
+    return sum(counter[x] for x in sibs if x != s), counter[s] - 1
+
+
+def phrase_counter(keys: Sequence[str], occs: Sequence[tuple[int, int, Key]]) -> collections.Counter:
+    """Counts of single words and of the multi-word table phrases found in a document."""
+    c: collections.Counter = collections.Counter((k,) for k in keys)
+    c.update(s for i, j, s in occs if j - i > 1)
+    return c
+
+
+def side_keys(s: Key, left: str, right: str) -> tuple[str, str]:
+    """Keys of the spun-side context statistics (see :meth:`Model.seen`)."""
+    ss = " ".join(s)
+    return ss + "\t<" + left, ss + "\t>" + right
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m unspin.learn", description=__doc__.split("\n\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    b = sub.add_parser("build", help="learn the table and model from a corpus")
+    b.add_argument("--corpus", type=Path, default=Path(__file__).resolve().parents[3] / "shared" / "corpus")
+    b.add_argument("--repo", type=Path, default=Path(__file__).resolve().parents[2])
+    b.add_argument("--min-count", type=int, default=2)
+    p = sub.add_parser("propose", help="rows that one spun/original pair supports")
+    p.add_argument("spun", type=Path)
+    p.add_argument("original", type=Path)
+    a = ap.parse_args(argv)
+    if a.cmd == "propose":
+        return propose(a.spun, a.original)
+    from .build import build
+
+    build(a.corpus, a.repo, a.min_count)
+    return 0
+
+
+def propose(spun_path: Path, orig_path: Path) -> int:
+    """Print candidate rows (spun, original, count, example) for one pair of texts."""
+    doc = prepare(str(spun_path), _read(spun_path), _read(orig_path))
+    counts = resolve_events([doc])
+    examples: dict[tuple[Key, Key], str] = {}
+    for (i, j), o in doc.events.items():
+        s = tuple(t.key for t in doc.toks[i:j])
+        lo, hi = doc.toks[max(0, i - 3)].start, doc.toks[min(len(doc.toks) - 1, j + 2)].end
+        examples.setdefault((s, o), doc.spun[lo:hi].replace("\n", " "))
+    print("spun\toriginal\tcount\texample")
+    for (s, o), c in counts.most_common():
+        print(f"{' '.join(s)}\t{' '.join(o)}\t{c}\t{examples.get((s, o), '')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

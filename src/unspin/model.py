@@ -1,0 +1,242 @@
+"""The statistical model behind every decision: context language model, rule statistics,
+document model and the combiner weights. Shared by the engine (runtime) and by ``learn`` (fitting),
+so features are computed by exactly one piece of code.
+
+Decision in one line: for a spun phrase ``s`` seen between words ``L`` and ``R``, the odds that the
+original was ``o`` are the learned prior odds (how often ``s`` was an artifact of ``o`` in aligned
+spun/original text, for this letter case) times how much better ``o`` than ``s`` fits between ``L``
+and ``R`` in never-spun text (bigram lift), weighted by a logistic model fitted on held-apart data.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import hashlib
+import json
+import math
+import os
+import pickle
+import sys
+from collections.abc import Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+SENT_START = "<s>"
+SENT_END = "</s>"
+MU = 4.0  # additive smoothing mass for bigram estimates
+CASES = "lcsu"
+
+
+class ContextModel:
+    """Unigram and bigram counts of never-spun text, answering 'how well does w fit here?'."""
+
+    __slots__ = ("bigrams", "log_total", "total", "unigrams", "vocab")
+
+    def __init__(self, unigrams: Mapping[str, int], bigrams: Mapping[str, int]) -> None:
+        self.unigrams = unigrams
+        self.bigrams = bigrams
+        self.total = max(1, sum(unigrams.values()))
+        self.vocab = max(1, len(unigrams))
+        self.log_total = math.log(self.total + 0.5 * self.vocab)
+
+    def logp(self, w: str) -> float:
+        """Smoothed log unigram probability."""
+        return math.log(self.unigrams.get(w, 0) + 0.5) - self.log_total
+
+    def lift_left(self, left: str, w: str) -> float:
+        """log P(w | left) - log P(w): how much the left neighbour favours ``w``."""
+        c_left = self.unigrams.get(left, 0)
+        c_pair = self.bigrams.get(left + " " + w, 0)
+        lp = self.logp(w)
+        return math.log((c_pair + MU * math.exp(lp)) / (c_left + MU)) - lp
+
+    def lift_right(self, w: str, right: str) -> float:
+        """log P(right | w) - log P(right): how much ``w`` favours the right neighbour."""
+        c_w = self.unigrams.get(w, 0)
+        c_pair = self.bigrams.get(w + " " + right, 0)
+        lp = self.logp(right)
+        return math.log((c_pair + MU * math.exp(lp)) / (c_w + MU)) - lp
+
+
+def logit(p: float) -> float:
+    p = min(max(p, 1e-4), 1 - 1e-4)
+    return math.log(p / (1 - p))
+
+
+def sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+FEATURES = ("bias", "prior", "left", "right", "evidence", "multiword", "lm_unigram",
+            "seen_left", "seen_right", "doc_original", "doc_spun")
+
+
+def side_gain(n_ctx: int, k_ctx: int, p: float) -> float:
+    """Log-odds change of a repair given how often this spun phrase, next to this very word, was an
+    artifact of this original in the aligned training text (``k_ctx`` of ``n_ctx`` times)."""
+    if n_ctx == 0:
+        return 0.0
+    return logit((k_ctx + 2.0 * p) / (n_ctx + 2.0)) - logit(p)
+
+
+def features(
+    ctx: ContextModel,
+    prior: float,
+    evidence: int,
+    spun: Sequence[str],
+    original: Sequence[str],
+    left: str,
+    right: str,
+    seen: tuple[int, int, int, int] = (0, 0, 0, 0),
+    doc_counts: tuple[int, int] = (0, 0),
+) -> list[float]:
+    """The combiner's inputs for replacing ``spun`` by ``original`` between ``left`` and ``right``."""
+    left_gain = ctx.lift_left(left, original[0]) - ctx.lift_left(left, spun[0])
+    right_gain = ctx.lift_right(original[-1], right) - ctx.lift_right(spun[-1], right)
+    # Clip so one freak bigram cannot overrule everything else.
+    left_gain = max(-6.0, min(6.0, left_gain))
+    right_gain = max(-6.0, min(6.0, right_gain))
+    uni = ctx.logp(original[0]) - ctx.logp(spun[0])
+    n_l, k_l, n_r, k_r = seen
+    return [
+        1.0,
+        logit(prior),
+        left_gain,
+        right_gain,
+        math.log1p(evidence),
+        1.0 if len(spun) > 1 else 0.0,
+        max(-8.0, min(8.0, uni)),
+        side_gain(n_l, k_l, prior),
+        side_gain(n_r, k_r, prior),
+        math.log1p(doc_counts[0]),
+        math.log1p(doc_counts[1]),
+    ]
+
+
+def combine(weights: Sequence[float], feats: Sequence[float]) -> float:
+    """Probability that the repair is right, given the features."""
+    return sigmoid(sum(w * f for w, f in zip(weights, feats, strict=True)))
+
+
+class Model:
+    """Everything learned, loaded once per process (see :func:`load_model`)."""
+
+    __slots__ = ("combiner", "context", "doc_bias", "doc_scale", "doc_words", "rates", "rule_stats",
+                 "side", "words_news", "words_train")
+
+    def __init__(
+        self,
+        context: ContextModel,
+        doc_words: dict[str, float],
+        combiner: list[float],
+        document: list[float],
+        rule_stats: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[int, ...]],
+        rates: dict[tuple[str, ...], tuple[int, int]],
+        words: dict[str, int],
+        side: dict[str, int],
+    ) -> None:
+        self.side = side
+        self.rates = rates
+        self.words_train = max(1, words["train"])
+        self.words_news = max(1, words["news"])
+        self.context = context
+        self.doc_words = doc_words
+        self.combiner = combiner
+        self.doc_bias, self.doc_scale = document
+        self.rule_stats = rule_stats
+
+    def seen(self, spun: str, original: str, left: str, right: str) -> tuple[int, int, int, int]:
+        """Training counts of (spun next to left/right word) and of those that were artifacts."""
+        side = self.side
+        kl, kr = spun + "\t<" + left, spun + "\t>" + right
+        o = original + "\t"
+        return (side.get(kl, 0), side.get(o + kl, 0), side.get(kr, 0), side.get(o + kr, 0))
+
+    def domain_shift(self, phrase: tuple[str, ...]) -> float:
+        """log P_news(phrase) - log P_train(phrase): how much likelier the phrase is in news.
+
+        The news estimate is smoothed towards the training rate (it rests on a small corpus), and
+        news is mixed half and half with training text, so the shift stays moderate.
+        """
+        c_train, c_news = self.rates.get(phrase, (0, 0))
+        p_train = (c_train + 0.5) / self.words_train
+        k = 2000.0
+        p_news = (c_news + k * p_train) / (self.words_news + k)
+        return math.log(0.5 * p_news + 0.5 * p_train) - math.log(p_train)
+
+    def spin_probability(self, keys: Sequence[str]) -> float:
+        """P(the text was spun) from its words (naive Bayes, calibrated)."""
+        dw = self.doc_words
+        total = sum(dw.get(k, 0.0) for k in keys)
+        return sigmoid(self.doc_bias + self.doc_scale * total)
+
+
+def _read_tsv_gz(path: Path) -> list[list[str]]:
+    return [line.split("\t") for line in gzip.decompress(path.read_bytes()).decode("utf-8").splitlines()]
+
+
+def model_dir() -> Path:
+    """Folder of the bundled model files."""
+    return Path(str(resources.files("unspin").joinpath("data", "model")))
+
+
+@functools.cache
+def load_model() -> Model:
+    """Load the bundled model, from a pickled cache when one matches the shipped files."""
+    d = model_dir()
+    files = sorted(p for p in d.iterdir() if p.is_file())
+    digest = hashlib.sha256()
+    for p in files:
+        digest.update(p.name.encode() + p.read_bytes())
+    tag = f"model-{digest.hexdigest()[:16]}-py{sys.version_info[0]}{sys.version_info[1]}.pickle"
+    cache = _cache_dir() / tag
+    try:
+        with open(cache, "rb") as f:
+            parts = pickle.load(f)
+    except (OSError, pickle.PickleError, EOFError, AttributeError, ValueError):
+        parts = _load_parts(d)
+        _write_cache(cache, parts)
+    uni, bi, doc_words, weights, stats, rates, side = parts
+    return Model(ContextModel(uni, bi), doc_words, weights["combiner"], weights["document"], stats,
+                 rates, weights["words"], side)
+
+
+def _load_parts(d: Path) -> tuple[Any, ...]:
+    uni = {k: int(v) for k, v in _read_tsv_gz(d / "unigrams.tsv.gz")}
+    bi = {k: int(v) for k, v in _read_tsv_gz(d / "bigrams.tsv.gz")}
+    doc_words = {k: float(v) for k, v in _read_tsv_gz(d / "doc_words.tsv.gz")}
+    weights = json.loads((d / "weights.json").read_text(encoding="utf-8"))
+    if weights.get("format") != 1 or list(weights.get("features", ())) != list(FEATURES):
+        raise RuntimeError(f"{d / 'weights.json'}: model format does not match this unspin version")
+    stats = {}
+    rows = _read_tsv_gz(d / "rule_stats.tsv.gz")
+    for row in rows[1:]:
+        stats[(tuple(row[0].split(" ")), tuple(row[1].split(" ")))] = tuple(int(x) for x in row[2:])
+    rates = {tuple(r[0].split(" ")): (int(r[1]), int(r[2])) for r in _read_tsv_gz(d / "phrase_rates.tsv.gz")[1:]}
+    side = {}
+    for line in gzip.decompress((d / "side_stats.tsv.gz").read_bytes()).decode("utf-8").splitlines():
+        k, _, v = line.rpartition("\t")
+        side[k] = int(v)
+    return uni, bi, doc_words, weights, stats, rates, side
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("UNSPIN_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME") or "~/.cache"
+    return Path(base).expanduser() / "unspin"
+
+
+def _write_cache(path: Path, parts: tuple[Any, ...]) -> None:
+    """Best effort: an unwritable cache only costs start-up time."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as f:
+            pickle.dump(parts, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        pass
