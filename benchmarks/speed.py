@@ -423,8 +423,9 @@ def batch_scaling(tmp: Path, docs: list[str], size_mb: float, timeout: float,
         files += 1
         total += len(d.encode("utf-8"))
     quarter = tmp / "batch-src-quarter"
-    for sub in sorted(src.iterdir())[: max(1, len(list(src.iterdir())) // 4)]:
-        shutil.copytree(sub, quarter / sub.name)
+    for f in sorted(src.rglob("*.txt"))[: max(1, files // 4)]:
+        (quarter / f.parent.name).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(f, quarter / f.parent.name / f.name)
     n = os.cpu_count() or 1
     extra = ["--quiet"] if "--quiet" in helptext else []
     runs: list[dict[str, Any]] = []
