@@ -147,7 +147,7 @@ def load_table_index(table: str | None = None) -> TableIndex:
         from unspin.table import default_table, load_table
 
         return TableIndex.from_rules(load_table(table) if table else default_table())
-    except Exception as e:  # the benchmark must still run when the table is broken mid-edit
+    except Exception as e:  # noqa: BLE001 - the benchmark must run even when the table is broken
         print(f"warning: table not loaded ({e}); miss breakdown will say not-in-table", file=sys.stderr)
         return TableIndex()
 
@@ -316,7 +316,8 @@ def cmd_restorer(cmd: str) -> Restorer:
     """Run ``cmd`` as a shell filter exactly like score.py (UTF-8 stdin -> stdout)."""
 
     def run(text: str) -> tuple[str, None]:
-        p = subprocess.run(cmd, shell=True, input=text.encode(), capture_output=True, timeout=120)
+        p = subprocess.run(cmd, shell=True, input=text.encode(), capture_output=True, timeout=120,
+                           check=False)
         if p.returncode != 0:
             raise SystemExit(f"restorer failed ({p.returncode}): {p.stderr.decode()[-500:]}")
         return p.stdout.decode(), None
@@ -382,11 +383,11 @@ def score_lines(summary: dict[str, Any]) -> tuple[str, str]:
     """The two summary lines in score.py's exact format (pairs, clean)."""
     p, c = summary["pairs"], summary["clean"]
     return (
-        f"docs={p['docs']} words={p['words']} err_spun={p['err_spun']} "
-        f"err_restored={p['err_restored']} error_reduction={p['error_reduction']:.3f} "
-        f"edit_precision={p['edit_precision']:.3f} edit_recall={p['edit_recall']:.3f}",
-        f"docs={c['docs']} words={c['words']} false_edits={c['false_edits']} "
-        f"false_edits_per_1k_words={c['false_edits_per_1k_words']:.2f}",
+        (f"docs={p['docs']} words={p['words']} err_spun={p['err_spun']} "
+         f"err_restored={p['err_restored']} error_reduction={p['error_reduction']:.3f} "
+         f"edit_precision={p['edit_precision']:.3f} edit_recall={p['edit_recall']:.3f}"),
+        (f"docs={c['docs']} words={c['words']} false_edits={c['false_edits']} "
+         f"false_edits_per_1k_words={c['false_edits_per_1k_words']:.2f}"),
     )
 
 
@@ -398,8 +399,8 @@ def markdown(summary: dict[str, Any], split: str, label: str) -> str:
     """Markdown tables for the README: headline numbers, per family, missed-edit breakdown."""
     p, c, m = summary["pairs"], summary["clean"], summary["missed"]
     out = [
-        f"Split `{split}` ({label}): {p['docs']} spun pairs, {p['words']:,} words; "
-        f"{c['docs']} clean texts, {c['words']:,} words.",
+        (f"Split `{split}` ({label}): {p['docs']} spun pairs, {p['words']:,} words; "
+         f"{c['docs']} clean texts, {c['words']:,} words."),
         "",
         "| metric | value |",
         "| --- | ---: |",
@@ -469,7 +470,7 @@ def run_official(scorer: Path, corpus: Path, split: str, cmd: str) -> tuple[str,
     lines = []
     for mode, paths in (("pairs", pairs), ("clean", clean)):
         p = subprocess.run([sys.executable, str(scorer), mode, *paths, "--cmd", cmd],
-                           capture_output=True, text=True)
+                           capture_output=True, text=True, check=False)
         if p.returncode != 0:
             raise SystemExit(f"score.py {mode} failed: {p.stderr[-500:]}")
         last = p.stdout.strip().splitlines()[-1]

@@ -164,7 +164,7 @@ def median_wall(cmd: Sequence[str], runs: int, stdin: bytes | None = None) -> tu
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
-        p = subprocess.run(cmd, input=stdin, capture_output=True)
+        p = subprocess.run(cmd, input=stdin, capture_output=True, check=False)
         times.append(time.perf_counter() - t0)
         if p.returncode != 0:
             return None, f"exit {p.returncode}: {last_line(p.stderr.decode(errors='replace'))}"
@@ -216,7 +216,7 @@ def worker_measure(cmd: Sequence[str]) -> dict[str, Any]:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, range(os.cpu_count() or 1))
     t0 = time.perf_counter()
-    p = subprocess.run(cmd, capture_output=True)
+    p = subprocess.run(cmd, capture_output=True, check=False)
     secs = time.perf_counter() - t0
     return {"secs": secs, "rc": p.returncode, "stderr": p.stderr.decode(errors="replace")[-300:],
             "maxrss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
@@ -241,7 +241,7 @@ def run_worker(args: Sequence[str], timeout: float) -> dict[str, Any]:
     """Run this script in worker mode and parse its JSON; errors and timeouts become ``error``."""
     try:
         p = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True,
-                           timeout=timeout)
+                           timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         return {"error": f"timeout after {timeout:.0f} s"}
     if p.returncode != 0:
@@ -407,7 +407,7 @@ def batch_scaling(tmp: Path, docs: list[str], size_mb: float, timeout: float,
     """``EXE batch`` with -j1 and -jN on a folder of files; peak RSS per run."""
     if not Path(exe).exists():
         return {"skipped": "no unspin command on PATH"}
-    p = subprocess.run([exe, "batch", "--help"], capture_output=True, text=True)
+    p = subprocess.run([exe, "batch", "--help"], capture_output=True, text=True, check=False)
     if p.returncode != 0:
         return {"skipped": "`unspin batch` is not available yet"}
     helptext = p.stdout
@@ -471,18 +471,18 @@ def _v(x: Any, fmt: str | None = None, unit: str = "") -> str:
 def markdown(res: dict[str, Any]) -> str:
     """Markdown tables for the README."""
     t = res.get("throughput", {})
-    out = [f"Table of {res.get('rules', 0):,} rows; Python {sys.version.split()[0]}; "
-           f"{os.cpu_count()} cores."]
+    out = [(f"Table of {res.get('rules', 0):,} rows; Python {sys.version.split()[0]}; "
+            f"{os.cpu_count()} cores.")]
     if t:
         part = ("" if t["complete"] else f"; restore stopped at its time budget after "
                 f"{t['measured_mb']:.2f} MB ({t['measured_documents']:,} documents), and every "
                 "ratio compares that same text")
-        out += [f"Throughput corpus: {t['corpus_mb']:.1f} MB, {t['documents']:,} documents "
-                f"(shuffled spun + clean news paragraphs), one core{part}.", "",
+        out += [(f"Throughput corpus: {t['corpus_mb']:.1f} MB, {t['documents']:,} documents "
+                 f"(shuffled spun + clean news paragraphs), one core{part}."), "",
                 "| measurement | MB/s | unspin time / its time |", "| --- | ---: | ---: |",
                 f"| `unspin.restore` (per document) | {_g(t['restore']['mb_s'])} | 1 |",
-                f"| tokenise `regex.findall(r'\\w+')` | {_g(t['tokenise']['mb_s'])} | "
-                f"{_g(t['tokenise']['restore_over_tokenise'])} |"]
+                (f"| tokenise `regex.findall(r'\\w+')` | {_g(t['tokenise']['mb_s'])} | "
+                 f"{_g(t['tokenise']['restore_over_tokenise'])} |")]
         ft = t["flashtext"]
         out.append(f"| flashtext replace, same table ({ft.get('keywords', 0)} keywords) | "
                    f"{_v(ft.get('mb_s'))} | {_v(ft.get('restore_over_flashtext'))} |"
@@ -496,7 +496,7 @@ def markdown(res: dict[str, Any]) -> str:
         out.append(f"\nFirst call (loads table and models): {t['first_call_secs']:.3f} s.")
     c = res.get("cli", {})
     if c:
-        out += ["", "| CLI start-up (median of %d) | seconds |" % c.get("runs", 0), "| --- | ---: |"]
+        out += ["", f"| CLI start-up (median of {c.get('runs', 0)}) | seconds |", "| --- | ---: |"]
         out.append(f"| `unspin --help` | {_v(c.get('help_secs'), '{:.3f}')} {c.get('help_error', '')} |")
         out.append(f"| `echo 'one line' \\| unspin` | {_v(c.get('echo_secs'), '{:.3f}')} "
                    f"{c.get('echo_error', '')} |")
@@ -519,9 +519,10 @@ def markdown(res: dict[str, Any]) -> str:
         if "skipped" in b:
             out += ["", f"Batch: skipped ({b['skipped']})."]
         else:
-            out += ["", f"Batch (`{b['command']}`, {b['cores']} cores): speedup "
-                    f"{_v(b.get('speedup'))}x, efficiency {_v(b.get('efficiency'))}; peak RSS with "
-                    f"all files / with 1/4 of them: {_v(b.get('rss_all_over_quarter'))}.", "",
+            out += ["", (f"Batch (`{b['command']}`, {b['cores']} cores): speedup "
+                         f"{_v(b.get('speedup'))}x, efficiency {_v(b.get('efficiency'))}; peak RSS "
+                         f"with all files / with 1/4 of them: {_v(b.get('rss_all_over_quarter'))}."),
+                    "",
                     "| batch run | files | MB | wall s | MB/s | peak RSS (largest process) |",
                     "| --- | ---: | ---: | ---: | ---: | ---: |"]
             for r in b["runs"]:

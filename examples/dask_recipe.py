@@ -25,7 +25,6 @@ real cluster, replace the local scheduler with a ``dask.distributed.Client``; no
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import os
 import sys

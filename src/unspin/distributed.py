@@ -192,7 +192,7 @@ def repair_file(
     except UnicodeDecodeError as e:
         row["error"] = f"not UTF-8: invalid byte at offset {e.start}"
         return row
-    except Exception as e:
+    except Exception as e:  # noqa: BLE001 - one bad file must not stop a job over millions
         row["error"] = _error(e)
         return row
     n = len(analysis.repairs)
