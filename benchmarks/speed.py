@@ -490,7 +490,7 @@ def markdown(res: dict[str, Any]) -> str:
         for key, label in (("torture_own", "TorturePhrases_Estimator, its own list"),
                            ("torture_table", "TorturePhrases_Estimator scan, our table")):
             tp = t[key]
-            out.append(f"| {label} ({tp.get('phrases', 0):,} phrases; {tp.get('sample_mb', 0):.2f} MB "
+            out.append(f"| {label} ({tp.get('phrases', 0):,} phrases; {_g(tp.get('sample_mb', 0))} MB "
                        f"sample) | {_v(tp.get('mb_s'))} | {_v(tp.get('restore_over_it'))} |"
                        if "error" not in tp else f"| {label} | {tp['error']} | - |")
         out.append(f"\nFirst call (loads table and models): {t['first_call_secs']:.3f} s.")

@@ -295,4 +295,6 @@ def test_speed_script_quick_end_to_end(tmp_path: Path) -> None:
     res = json.loads(p.stdout)
     t = res["throughput"]
     assert t["corpus_mb"] >= 0.02 and t["restore"]["mb_s"] > 0 and t["tokenise"]["mb_s"] > 0
-    assert t["torture_own"]["secs"] < 2 and t["torture_own"]["sample_mb"] > 0
+    for key in ("flashtext", "torture_own", "torture_table"):  # optional baselines (bench extra)
+        b = t[key]
+        assert ("pip install" in b["error"]) if "error" in b else (b["mb_s"] > 0 and b["secs"] < 2)
