@@ -553,10 +553,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="seconds for each naive substring-scan baseline (default 8, quick 2)")
     ap.add_argument("--restore-budget", type=float, default=None,
                     help="seconds at most for restore over the throughput corpus; a slower engine "
-                         "is measured on the part it got through (default 120, quick 20)")
+                         "is measured on the part it got through (default 60, quick 20)")
     ap.add_argument("--case-budget", type=float, default=None,
                     help="seconds per linearity case and batch run; sizes scale down to fit "
-                         "(default 60, quick 15)")
+                         "(default 30, quick 15)")
     ap.add_argument("--no-autoscale", action="store_true",
                     help="use the requested sizes even when that takes long")
     ap.add_argument("--only", nargs="+", choices=("throughput", "cli", "linearity", "batch"),
@@ -570,8 +570,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     sizes = Sizes(corpus=a.size_mb or (5.0 if q else 50.0), normal=0.5 if q else 4.0,
                   line=line / 4, patho=0.25 if q else 2.0, batch=a.batch_mb or (2.0 if q else 10.0),
                   budget=a.scan_budget or (2.0 if q else 8.0), cli_runs=3 if q else 7,
-                  restore_budget=a.restore_budget or (20.0 if q else 120.0),
-                  case_budget=None if a.no_autoscale else (a.case_budget or (15.0 if q else 60.0)),
+                  restore_budget=a.restore_budget or (20.0 if q else 60.0),
+                  case_budget=None if a.no_autoscale else (a.case_budget or (15.0 if q else 30.0)),
                   calibrate=0.05 if q else 0.2)
     timeout = a.timeout or (60.0 if q else 300.0)
     sections = set(a.only or ("throughput", "cli", "linearity", "batch"))
