@@ -1,0 +1,774 @@
+"""File-level machinery shared by ``unspin`` and ``unspin batch``: safe reading, streaming, writing.
+
+Reading
+    Inputs are read as bytes and decoded as strict UTF-8. A leading UTF-8 byte-order mark is set
+    aside and written back byte for byte; newlines are never translated (``\\r\\n`` and a lone
+    ``\\r`` pass through). Inputs that are not UTF-8 text are refused with a one-line reason:
+    UTF-16/UTF-32 (by byte-order mark, or by the NUL pattern of BOM-less UTF-16), binary files
+    (more than 10% NUL bytes in the first 8 KiB, or NUL bytes together with invalid UTF-8) and
+    invalid UTF-8 (with the byte offset and line of the first bad byte).
+
+Streaming
+    An input is cut into blocks of at most ``block_size`` bytes (default 4 MiB). Smaller inputs are
+    one block, so they are analysed as one document. A longer input is cut at the last paragraph
+    boundary (a blank line) in the second half of the block; failing that at a line break, then
+    after a sentence end, then at whitespace, and only for a run of several MB without any of those
+    at a UTF-8 character boundary. Cuts are never placed inside ``\\r\\n`` or inside a character.
+    Each block is analysed on its own, so a repair can never straddle a cut, memory stays bounded
+    whatever the input size, and the document-level evidence (``spin_score``) of a streamed input is
+    judged per block of a few MB; the reported ``spin_score`` of such an input is the mean of the
+    block scores weighted by block length. (Multi-word phrases are never cut by paragraph, line or
+    sentence cuts; only the last-resort whitespace cut inside one multi-MB sentence can split one,
+    in which case that phrase is left unrepaired, never damaged.)
+
+Writing
+    Every output file is written to a temporary file in the destination directory and renamed over
+    the destination with :func:`os.replace`, so an existing output file is always complete and an
+    interrupted run leaves no half-written files. Device files such as ``/dev/null`` or
+    ``/dev/full`` are written directly (they cannot be renamed over).
+
+Batch mode (:func:`run_batch`)
+    Walks ``SRC`` (symlinked directories are not followed), mirrors every matching file to the same
+    relative path under ``DEST`` and never writes inside ``SRC``. Files are processed by a pool of
+    worker processes (``spawn`` start method, so it behaves the same on every OS); every worker
+    builds the options and warms the engine up once, in its initializer. Work is fed through
+    ``imap_unordered`` from a lazy walk, with at most a few chunks per worker in flight, so memory
+    does not grow with the number of files. Each output gets the source's modification time (set on
+    the temporary file before the rename); ``--resume`` skips a file whose output exists with that
+    same modification time: because of the atomic rename such an output is complete, and a source
+    edited since the previous run is processed again. (Resume does not know about changed options;
+    use a new DEST for that.)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+#: Default block size for streaming: inputs up to this size are analysed as one document.
+BLOCK_SIZE = 4 * 1024 * 1024
+#: How much of the start of an input is examined for UTF-16 and binary content.
+SNIFF_BYTES = 8192
+UTF8_BOM = b"\xef\xbb\xbf"
+TMP_SUFFIX = ".unspin-tmp"
+
+
+class InputError(Exception):
+    """An input could not be read or is not UTF-8 text (message without the path)."""
+
+
+class OutputError(Exception):
+    """An output could not be written (message without the path)."""
+
+
+def os_error_message(err: OSError) -> str:
+    """A short human message for an OSError, without Python's ``[Errno N]`` decoration."""
+    return err.strerror or str(err)
+
+
+# --------------------------------------------------------------------------------------------
+# Reading: sniffing, decoding, cutting into blocks
+
+
+def sniff(head: bytes) -> str | None:
+    """Why ``head`` (the first bytes of an input) is not UTF-8 text, or None if it may be."""
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "looks like UTF-32; convert it to UTF-8 (for example: iconv -f UTF-32 -t UTF-8)"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "looks like UTF-16; convert it to UTF-8 (for example: iconv -f UTF-16 -t UTF-8)"
+    nul = head.count(0)
+    if not nul:
+        return None
+    half = len(head) // 2
+    if half >= 2:
+        even, odd = head[0::2].count(0), head[1::2].count(0)
+        if max(even, odd) > 0.4 * half and min(even, odd) < 0.05 * half:
+            return (
+                "looks like UTF-16 without a byte-order mark; convert it to UTF-8 "
+                "(for example: iconv -f UTF-16LE -t UTF-8)"
+            )
+    if nul * 10 > len(head):  # a stray NUL in text is kept; NUL-heavy content is not text
+        return "binary file (NUL bytes); not text"
+    return None
+
+
+def decode_block(raw: bytes, byte_offset: int = 0, lines_before: int = 0) -> str:
+    """Strictly decode one block; the error names the global byte offset and line."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        if b"\x00" in raw:
+            raise InputError("binary file (NUL bytes and invalid UTF-8); not text") from None
+        line = lines_before + raw.count(b"\n", 0, e.start) + 1
+        bad = raw[e.start : min(e.end, e.start + 4)]
+        raise InputError(
+            f"invalid UTF-8 at byte {byte_offset + e.start} (line {line}): {bad!r}; "
+            "if it is Latin-1 or Windows-1252, convert it to UTF-8 "
+            "(for example: iconv -f WINDOWS-1252 -t UTF-8)"
+        ) from None
+
+
+# Boundaries to cut at, best first. Each pattern's match end is the cut.
+_NL = rb"(?:\r\n|\r(?!\n)|\n)"  # a lone \r is a line break, but never the \r of \r\n
+_CUTS = (
+    re.compile(_NL + rb"[ \t\f\v]*" + _NL),  # paragraph: a blank line
+    re.compile(_NL),  # line
+    re.compile(rb"[.!?](?:[\"')\]]|\xe2\x80[\x99\x9d])*[ \t]+"),  # sentence end
+    re.compile(rb"[ \t\f\v]+"),  # whitespace
+)
+_WINDOW = 1 << 16
+
+
+def _last_cut(pattern: re.Pattern[bytes], buf: bytearray, lo: int, hi: int) -> int:
+    """End of the last match of ``pattern`` ending in ``(lo, hi]``, or 0; scans from the end."""
+    top = hi
+    while top > lo:
+        start = max(lo, top - _WINDOW)
+        best = 0
+        for m in pattern.finditer(buf, start, min(len(buf), top + 2)):
+            if lo < m.end() <= hi:
+                best = m.end()
+        if best:
+            return best
+        top = start
+    return 0
+
+
+def find_cut(buf: bytearray, lo: int, hi: int) -> int:
+    """Where to cut ``buf`` (a cut in ``(lo, hi]``; ``buf[hi]`` exists), best boundary first."""
+    cut = 0
+    for pattern in _CUTS:
+        cut = _last_cut(pattern, buf, lo, hi)
+        if cut:
+            break
+    else:
+        cut = hi
+        while cut > lo and 0x80 <= buf[cut] < 0xC0:  # never inside a UTF-8 sequence
+            cut -= 1
+        if cut == lo:
+            cut = hi  # not UTF-8 anyway: decoding will report it
+    if buf[cut - 1] == 0x0D and cut < len(buf) and buf[cut] == 0x0A:
+        cut += 1  # never between \r and \n
+    return cut
+
+
+def iter_blocks(fp: IO[bytes], block_size: int = BLOCK_SIZE) -> Iterator[bytes]:
+    """Yield the bytes of ``fp`` in blocks of at most about ``block_size`` cut at clean boundaries.
+
+    The concatenation of the blocks is exactly the input. Memory use is about two blocks.
+    """
+    buf = bytearray()
+    eof = False
+    while True:
+        while not eof and len(buf) <= block_size:
+            chunk = fp.read(block_size + 1 - len(buf))
+            if chunk:
+                buf += chunk
+            else:
+                eof = True
+        if len(buf) <= block_size:
+            if buf:
+                yield bytes(buf)
+            return
+        cut = find_cut(buf, block_size // 2, block_size)
+        yield bytes(buf[:cut])
+        del buf[:cut]
+
+
+# --------------------------------------------------------------------------------------------
+# Analysing a document block by block
+
+
+class Locator:
+    """1-based line and column (in code points) of offsets, across blocks, in increasing order.
+
+    Line breaks are ``\\n``, ``\\r\\n`` and a lone ``\\r`` (the same as universal newlines).
+    """
+
+    def __init__(self) -> None:
+        self.line = 1  # line at the start of the current block
+        self.col0 = 0  # code points between the last line break and the start of the block
+        self._text = ""
+
+    def start_block(self, text: str) -> None:
+        self._text = text
+        self._pos = 0
+        self._cur = self.line
+        self._last_break = -1
+
+    def locate(self, offset: int) -> tuple[int, int]:
+        """(line, column) of ``offset`` in the current block; offsets must not decrease."""
+        text, pos = self._text, self._pos
+        if offset > pos:
+            n = text.count("\n", pos, offset) + text.count("\r", pos, offset)
+            if n:
+                n -= text.count("\r\n", pos, offset)
+                if pos and text[pos] == "\n" and text[pos - 1] == "\r":
+                    n -= 1  # the \r of this \r\n was counted already
+                self._cur += n
+                self._last_break = max(text.rfind("\n", pos, offset), text.rfind("\r", pos, offset))
+            self._pos = offset
+        if self._last_break >= 0:
+            return self._cur, offset - self._last_break
+        return self._cur, self.col0 + offset + 1
+
+    def end_block(self) -> None:
+        self.locate(len(self._text))
+        self.line = self._cur
+        if self._last_break >= 0:
+            self.col0 = len(self._text) - self._last_break - 1
+        else:
+            self.col0 += len(self._text)
+
+
+class Document:
+    """One input: iterate to get ``(raw, text, analysis)`` per block (``raw`` without the BOM).
+
+    Raises :class:`InputError` for input that is not UTF-8 text. With ``options=None`` the blocks
+    are only decoded (a validation pass) and ``analysis`` is None. After iteration ``bom``,
+    ``nbytes``, ``nchars``, ``nrepairs`` and ``spin_score`` describe the whole input.
+    """
+
+    def __init__(self, blocks: Iterable[bytes], options: Any = None) -> None:
+        self._blocks = blocks
+        self.options = options
+        self.bom = b""
+        self.nbytes = 0
+        self.nchars = 0
+        self.nrepairs = 0
+        self._score = 0.0
+        self._last_score = 0.0
+        self._lines = 0
+
+    @property
+    def spin_score(self) -> float:
+        return self._score / self.nchars if self.nchars else self._last_score
+
+    def __iter__(self) -> Iterator[tuple[bytes, str, Any]]:
+        analyze = None
+        if self.options is not None:
+            from unspin import analyze
+        first = True
+        for raw in self._blocks:
+            offset = self.nbytes
+            self.nbytes += len(raw)
+            if first:
+                first = False
+                problem = sniff(raw[:SNIFF_BYTES])
+                if problem:
+                    raise InputError(problem)
+                if raw.startswith(UTF8_BOM):
+                    self.bom, raw, offset = UTF8_BOM, raw[3:], 3
+            text = decode_block(raw, offset, self._lines)
+            self._lines += raw.count(b"\n")
+            if analyze is None:
+                yield raw, text, None
+                continue
+            analysis = analyze(text, self.options)
+            self.nchars += len(text)
+            self._score += analysis.spin_score * len(text)
+            self._last_score = analysis.spin_score
+            self.nrepairs += len(analysis.repairs)
+            yield raw, text, analysis
+
+
+def validate(fp: IO[bytes], block_size: int = BLOCK_SIZE) -> None:
+    """Check that all of ``fp`` is UTF-8 text (raises :class:`InputError`), then rewind it."""
+    for _ in Document(iter_blocks(fp, block_size)):
+        pass
+    fp.seek(0)
+
+
+def open_input(path: str) -> IO[bytes]:
+    """Open a file for reading; problems raise :class:`InputError` with a short reason."""
+    if os.path.isdir(path):
+        raise InputError("is a directory (to repair a folder tree, use: unspin batch SRC DEST)")
+    try:
+        return open(path, "rb")
+    except OSError as e:
+        raise InputError(os_error_message(e)) from None
+
+
+# --------------------------------------------------------------------------------------------
+# Writing
+
+_UMASK: int | None = None
+
+
+def _default_mode() -> int:
+    global _UMASK
+    if _UMASK is None:
+        _UMASK = os.umask(0o022)
+        os.umask(_UMASK)
+    return 0o666 & ~_UMASK
+
+
+class AtomicWriter:
+    """Write ``path`` through a temporary file in the same directory, renamed on :meth:`commit`.
+
+    Non-regular existing targets (``/dev/null``, ``/dev/full``, a FIFO) are written directly.
+    :meth:`discard` (or leaving a ``with`` block with an exception) removes the temporary file.
+    Write errors raise :class:`OutputError`.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        *,
+        mode: int | None = None,
+        times_ns: tuple[int, int] | None = None,
+    ) -> None:
+        self.path = path
+        self.tmp: str | None = None
+        self._times = times_ns
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            st = None
+        except OSError as e:
+            raise OutputError(os_error_message(e), self.path) from None
+        try:
+            if st is not None and not _is_regular(st.st_mode):
+                self._fp = open(path, "wb")  # noqa: SIM115
+                return
+            import tempfile
+
+            directory, name = os.path.split(os.path.abspath(path))
+            fd, self.tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=TMP_SUFFIX, dir=directory)
+            self._fp = os.fdopen(fd, "wb")
+            os.chmod(fd, mode if mode is not None else _default_mode())
+        except OSError as e:
+            self.discard()
+            raise OutputError(os_error_message(e), self.path) from None
+
+    def write(self, data: bytes) -> None:
+        try:
+            self._fp.write(data)
+        except OSError as e:
+            self.discard()
+            raise OutputError(os_error_message(e), self.path) from None
+
+    def commit(self) -> None:
+        try:
+            self._fp.flush()
+            if self.tmp is not None and self._times is not None:
+                os.utime(self._fp.fileno(), ns=self._times)
+            self._fp.close()
+            if self.tmp is not None:
+                os.replace(self.tmp, self.path)
+                self.tmp = None
+        except OSError as e:
+            self.discard()
+            raise OutputError(os_error_message(e), self.path) from None
+
+    def discard(self) -> None:
+        fp = getattr(self, "_fp", None)
+        if fp is not None:
+            try:
+                fp.close()
+            except OSError:
+                pass
+        if self.tmp is not None:
+            try:
+                os.unlink(self.tmp)
+            except OSError:
+                pass
+            self.tmp = None
+
+    def __enter__(self) -> AtomicWriter:
+        return self
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.discard()
+
+
+def _is_regular(mode: int) -> bool:
+    import stat
+
+    return stat.S_ISREG(mode)
+
+
+# --------------------------------------------------------------------------------------------
+# Batch mode
+
+STATUSES = ("repaired", "clean", "failed", "skipped")
+REPORT_FIELDS = ("path", "status", "spin_score", "repairs", "bytes", "error")
+
+
+@dataclass(slots=True)
+class FileResult:
+    """One row of the batch report."""
+
+    path: str
+    status: str
+    spin_score: float | None = None
+    repairs: int = 0
+    bytes: int = 0
+    error: str | None = None
+    kind: str = ""  # for failures: "input", "output" or "internal"
+
+    def record(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "status": self.status,
+            "spin_score": None if self.spin_score is None else round(self.spin_score, 4),
+            "repairs": self.repairs,
+            "bytes": self.bytes,
+            "error": self.error,
+        }
+
+
+def repair_file(src: str, dest: str, rel: str, options: Any, block_size: int) -> FileResult:
+    """Repair ``src`` into ``dest`` (atomically, with the source's times); never raises OSError."""
+    try:
+        try:
+            st = os.stat(src)
+            fp = open(src, "rb")  # noqa: SIM115
+        except FileNotFoundError:
+            raise InputError("vanished before it could be read") from None
+        except OSError as e:
+            raise InputError(os_error_message(e)) from None
+        with fp:
+            try:
+                os.makedirs(os.path.dirname(dest), exist_ok=True)
+            except OSError as e:
+                raise OutputError(os_error_message(e), dest) from None
+            doc = Document(iter_blocks(fp, block_size), options)
+            with AtomicWriter(dest, times_ns=(st.st_atime_ns, st.st_mtime_ns)) as out:
+                try:
+                    for i, (raw, _text, analysis) in enumerate(doc):
+                        if i == 0:
+                            out.write(doc.bom)
+                        out.write(analysis.text.encode("utf-8") if analysis.repairs else raw)
+                except OSError as e:  # read error mid-file
+                    raise InputError(os_error_message(e)) from None
+        status = "repaired" if doc.nrepairs else "clean"
+        return FileResult(rel, status, doc.spin_score, doc.nrepairs, doc.nbytes)
+    except InputError as e:
+        return FileResult(rel, "failed", error=str(e), kind="input", bytes=_size(src))
+    except OutputError as e:
+        return FileResult(
+            rel, "failed", error=f"cannot write {dest}: {e.args[0]}", kind="output", bytes=_size(src)
+        )
+    except Exception as e:  # an engine bug must not stop a batch of a million files
+        return FileResult(
+            rel, "failed", error=f"internal error: {type(e).__name__}: {e}", kind="internal"
+        )
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
+# Worker-process state, set once per worker by the initializer.
+_WORKER: dict[str, Any] = {}
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds ``finally``/``with``: temporary files are removed
+
+
+def init_worker(option_kwargs: dict[str, Any], block_size: int) -> None:
+    """Pool initializer: build the options and load the tables once per worker."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and terminates us
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    from unspin import analyze
+    from unspin.options import make_options
+
+    options = make_options(**option_kwargs)
+    try:
+        analyze("", options)  # warm-up: load the table(s) once per worker
+    except Exception:
+        pass  # a real problem resurfaces, per file, in the report
+    _WORKER.update(options=options, block_size=block_size)
+
+
+def work(task: tuple[str, str, str]) -> FileResult:
+    """Pool task: repair one file with the worker's options."""
+    src, dest, rel = task
+    return repair_file(src, dest, rel, _WORKER["options"], _WORKER["block_size"])
+
+
+def _matches(rel: str, name: str, patterns: tuple[str, ...]) -> bool:
+    from fnmatch import fnmatch
+
+    return any(fnmatch(rel if "/" in p else name, p) for p in patterns)
+
+
+def walk(root: str, patterns: tuple[str, ...], skip: frozenset[str] = frozenset()):
+    """Yield ``(rel, size, error)`` for matching files under ``root``, sorted, lazily.
+
+    ``rel`` uses ``/``; unreadable directories come out as ``(rel, 0, message)``. Directories whose
+    real path is in ``skip`` (DEST inside SRC) and symlinked directories are not entered.
+    """
+    stack = [""]
+    while stack:
+        reldir = stack.pop()
+        directory = os.path.join(root, reldir) if reldir else root
+        try:
+            with os.scandir(directory) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as e:
+            yield reldir or ".", 0, f"cannot list directory: {os_error_message(e)}"
+            continue
+        subdirs = []
+        for entry in entries:
+            rel = f"{reldir}/{entry.name}" if reldir else entry.name
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if os.path.realpath(entry.path) not in skip:
+                        subdirs.append(rel)
+                elif entry.is_file() and _matches(rel, entry.name, patterns):
+                    yield rel, entry.stat().st_size, None
+            except OSError as e:
+                yield rel, 0, os_error_message(e)
+        stack.extend(reversed(subdirs))
+
+
+class Progress:
+    """A one-line progress display on a terminal: files done/total, MB/s, ETA."""
+
+    def __init__(self, stream: IO[str], enabled: bool, total_files: int = 0, total_bytes: int = 0):
+        self.stream = stream
+        self.enabled = enabled
+        self.total_files = total_files
+        self.total_bytes = total_bytes
+        self.start = time.monotonic()
+        self._last = 0.0
+        self._shown = False
+
+    def update(self, files: int, nbytes: int, force: bool = False) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if not force and now - self._last < 0.1:
+            return
+        self._last = now
+        elapsed = max(now - self.start, 1e-6)
+        rate = nbytes / elapsed
+        line = f"unspin: {files}/{self.total_files} files, {rate / 1e6:.1f} MB/s"
+        if rate > 0 and self.total_bytes >= nbytes:
+            eta = int((self.total_bytes - nbytes) / rate)
+            line += f", ETA {eta // 3600}:{eta // 60 % 60:02d}:{eta % 60:02d}"
+        self.stream.write("\r\x1b[K" + line)
+        self.stream.flush()
+        self._shown = True
+
+    def clear(self) -> None:
+        if self.enabled and self._shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self._shown = False
+
+
+class Report:
+    """``--report FILE``: JSON Lines, or CSV if the name ends with ``.csv``; written atomically."""
+
+    def __init__(self, path: str) -> None:
+        self._writer = AtomicWriter(path)
+        self._csv = path.lower().endswith(".csv")
+        if self._csv:
+            import csv
+            import io
+
+            self._buf = io.StringIO()
+            self._rows = csv.DictWriter(self._buf, fieldnames=REPORT_FIELDS, lineterminator="\n")
+            self._rows.writeheader()
+            self._flush_csv()
+
+    def _flush_csv(self) -> None:
+        self._writer.write(self._buf.getvalue().encode("utf-8"))
+        self._buf.seek(0)
+        self._buf.truncate()
+
+    def add(self, result: FileResult) -> None:
+        rec = result.record()
+        if self._csv:
+            self._rows.writerow({k: "" if v is None else v for k, v in rec.items()})
+            self._flush_csv()
+        else:
+            import json
+
+            self._writer.write(json.dumps(rec, ensure_ascii=False).encode("utf-8") + b"\n")
+
+    def close(self) -> None:
+        self._writer.commit()
+
+    def discard(self) -> None:
+        self._writer.discard()
+
+
+class _Throttle:
+    """Feeds tasks to the pool with at most ``limit`` in flight (imap would read them all)."""
+
+    def __init__(self, tasks: Iterable[Any], limit: int) -> None:
+        import threading
+
+        self._tasks = tasks
+        self._sem = threading.Semaphore(limit)
+        self.stopped = threading.Event()
+
+    def __iter__(self) -> Iterator[Any]:
+        for task in self._tasks:
+            while not self._sem.acquire(timeout=0.1):
+                if self.stopped.is_set():
+                    return
+            if self.stopped.is_set():
+                return
+            yield task
+
+    def release(self) -> None:
+        self._sem.release()
+
+
+@dataclass
+class BatchSummary:
+    counts: dict[str, int]
+    kinds: set[str]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def line(self) -> str:
+        c = self.counts
+        return (
+            f"{self.total} files: {c['repaired']} repaired, {c['clean']} clean, "
+            f"{c['failed']} failed ({c['skipped']} skipped)"
+        )
+
+
+def run_batch(
+    src: str,
+    dest: str,
+    *,
+    option_kwargs: dict[str, Any],
+    patterns: tuple[str, ...] = ("*.txt",),
+    jobs: int = 1,
+    resume: bool = False,
+    report: Report | None = None,
+    progress: Progress | None = None,
+    on_error: Callable[[FileResult], None] = lambda r: None,
+    block_size: int = BLOCK_SIZE,
+) -> BatchSummary:
+    """Repair every file under ``src`` matching ``patterns`` into the same path under ``dest``.
+
+    ``KeyboardInterrupt`` propagates after the workers are stopped (their temporary files are
+    removed). The caller owns ``report`` and ``progress``.
+    """
+    import queue
+
+    src_real, dest_real = os.path.realpath(src), os.path.realpath(dest)
+    side: queue.SimpleQueue[FileResult] = queue.SimpleQueue()  # results decided by the walk
+    counts = dict.fromkeys(STATUSES, 0)
+    kinds: set[str] = set()
+    done_files = 0
+    done_bytes = 0
+
+    def tasks() -> Iterator[tuple[str, str, str]]:
+        for rel, size, error in walk(src_real, patterns, frozenset({dest_real})):
+            if error is not None:
+                side.put(FileResult(rel, "failed", error=error, kind="input"))
+                continue
+            s_path = os.path.join(src_real, rel)
+            d_path = os.path.join(dest_real, rel)
+            if resume and _complete(s_path, d_path):
+                side.put(FileResult(rel, "skipped", bytes=size))
+                continue
+            yield s_path, d_path, rel
+
+    def record(result: FileResult) -> None:
+        nonlocal done_files, done_bytes
+        counts[result.status] += 1
+        done_files += 1
+        done_bytes += result.bytes
+        if result.status == "failed":
+            kinds.add(result.kind)
+            if progress:
+                progress.clear()
+            on_error(result)
+        if report is not None:
+            report.add(result)
+        if progress:
+            progress.update(done_files, done_bytes)
+
+    def drain() -> None:
+        while True:
+            try:
+                record(side.get_nowait())
+            except queue.Empty:
+                return
+
+    if jobs <= 1:
+        from unspin.options import make_options
+
+        options = make_options(**option_kwargs)
+        for s_path, d_path, rel in tasks():
+            drain()
+            record(repair_file(s_path, d_path, rel, options, block_size))
+        drain()
+    else:
+        import multiprocessing
+
+        chunk = 4
+        feed = _Throttle(tasks(), limit=jobs * chunk * 4)
+        pool = multiprocessing.get_context("spawn").Pool(
+            jobs, initializer=init_worker, initargs=(option_kwargs, block_size)
+        )
+        try:
+            for result in pool.imap_unordered(work, feed, chunksize=chunk):
+                feed.release()
+                drain()
+                record(result)
+            drain()
+            pool.close()
+        except BaseException:
+            feed.stopped.set()
+            pool.terminate()
+            raise
+        finally:
+            pool.join()
+    if progress:
+        progress.update(done_files, done_bytes, force=True)
+        progress.clear()
+    return BatchSummary(counts, kinds)
+
+
+def _complete(src: str, dest: str) -> bool:
+    """True if ``dest`` is a finished output of the current ``src`` (see the module docstring)."""
+    try:
+        s, d = os.stat(src), os.stat(dest)
+    except OSError:
+        return False
+    return _is_regular(d.st_mode) and d.st_mtime_ns == s.st_mtime_ns
+
+
+def count_files(src: str, dest: str, patterns: tuple[str, ...]) -> tuple[int, int]:
+    """Number and total size of the files a batch run will visit (for the progress display)."""
+    files = total = 0
+    skip = frozenset({os.path.realpath(dest)})
+    for _rel, size, error in walk(os.path.realpath(src), patterns, skip):
+        if error is None:
+            files += 1
+            total += size
+    return files, total
+
+
+def stderr_is_tty() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False

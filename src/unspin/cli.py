@@ -1,0 +1,856 @@
+"""The ``unspin`` command line: a Unix filter for one or more files, and ``unspin batch``.
+
+``unspin [OPTIONS] [FILE]...`` repairs each FILE (``-`` or no FILE: standard input) and writes the
+text to standard output; ``unspin batch SRC DEST`` repairs a folder tree (see :mod:`unspin.batch`).
+Any first argument other than ``batch`` goes to the filter, so a file named ``batch`` is given as
+``./batch``.
+
+Exit codes (:class:`ExitCode`)
+    ===  ==================================================================================
+    0    success
+    1    ``--check`` or ``--diff``: at least one repair would be made
+    2    usage error (bad option or value, output equal to input, bad ``--table`` file)
+    3    at least one input could not be read or is not UTF-8 text; the others were processed
+    4    internal error (a bug: please report it)
+    5    an output could not be written (disk full, permission, missing directory); the data is
+         fine, the environment is not, so a retry may succeed (unlike 3)
+    130  interrupted (Ctrl-C); no partial output files are left
+    141  standard output was closed early (``unspin big.txt | head``); quiet, like ``cat``
+    ===  ==================================================================================
+
+When several happen, the most severe wins: 4, then 5, then 3, then 1.
+
+JSON output (``--format json``): JSON Lines, one object per input, schema ``unspin.cli/1``::
+
+    {"schema": "unspin.cli/1",
+     "path": "news.txt",             # as given; "-" for standard input
+     "repairs": [                    # in input order
+        {"start": 120, "end": 126,   # code-point offsets into the decoded input (after a BOM)
+         "line": 3, "col": 14,       # 1-based; lines end at \\n, \\r\\n or \\r; col in code points
+         "found": "stated", "replacement": "said", "confidence": 0.93, "rule": "saying.stated"}],
+     "spin_score": 0.87,             # null when the input failed
+     "error": null}                  # or the reason the input could not be processed
+
+Each repair object is :meth:`unspin.Repair.to_dict` (schema ``unspin.analysis/1``) plus ``line``
+and ``col``.
+
+Start-up time matters (``echo x | unspin`` in a shell loop), so this module imports only click at
+module level; the engine, json, difflib-like code and multiprocessing are imported when used.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import IntEnum
+from typing import IO, Any, NoReturn
+
+import click
+
+from . import __version__
+
+JSON_SCHEMA = "unspin.cli/1"
+STDIN_NAME = "-"
+
+
+class ExitCode(IntEnum):
+    """Documented exit statuses of ``unspin`` (see the module docstring)."""
+
+    OK = 0
+    REPAIRS_FOUND = 1
+    USAGE = 2
+    INPUT_ERROR = 3
+    INTERNAL_ERROR = 4
+    OUTPUT_ERROR = 5
+    INTERRUPTED = 130
+    BROKEN_PIPE = 141
+
+
+_SEVERITY = (
+    ExitCode.INTERNAL_ERROR,
+    ExitCode.OUTPUT_ERROR,
+    ExitCode.INPUT_ERROR,
+    ExitCode.REPAIRS_FOUND,
+)
+
+
+def worst(codes: set[ExitCode]) -> ExitCode:
+    """The exit code to report when several outcomes happened in one run."""
+    for code in _SEVERITY:
+        if code in codes:
+            return code
+    return ExitCode.OK
+
+
+def error(message: str) -> None:
+    """Print one clean ``unspin: error: ...`` line on stderr."""
+    try:
+        sys.stderr.write(f"unspin: error: {message}\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def _silence_stdout() -> None:
+    """After EPIPE: point stdout at /dev/null so the final flush cannot fail noisily."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError, click.UnsupportedOperation):
+        pass
+
+
+# --------------------------------------------------------------------------------------------
+# Output helpers
+
+
+class _Stream:
+    """A binary stream whose write errors (other than a closed pipe) become OutputError."""
+
+    def __init__(self, fp: IO[bytes], name: str) -> None:
+        self.fp = fp
+        self.name = name
+
+    def write(self, data: bytes) -> None:
+        try:
+            self.fp.write(data)
+        except BrokenPipeError:
+            raise
+        except OSError as e:
+            from .batch import OutputError, os_error_message
+
+            raise OutputError(os_error_message(e), self.name) from None
+
+    def flush(self) -> None:
+        try:
+            self.fp.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as e:
+            from .batch import OutputError, os_error_message
+
+            raise OutputError(os_error_message(e), self.name) from None
+
+
+def _split_lines(text: str) -> list[str]:
+    """Split on ``\\n`` only (as diff does), keeping the ends."""
+    parts = text.split("\n")
+    lines = [p + "\n" for p in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1])
+    return lines
+
+
+def _hunk_range(start: int, length: int) -> str:
+    beginning = start + 1
+    if length == 1:
+        return str(beginning)
+    if not length:
+        beginning -= 1
+    return f"{beginning},{length}"
+
+
+class UnifiedDiff:
+    """A streaming unified diff (3 lines of context) built from repairs, block by block.
+
+    Only changed lines and their context are materialised, so it is linear in the input; one
+    hunk and one partial line are held in memory. Lines end at ``\\n`` (like ``diff``); a
+    ``\\r\\n`` ending stays part of the line.
+    """
+
+    def __init__(self, out: Any, old_name: str, new_name: str, context: int = 3) -> None:
+        from collections import deque
+
+        self.out = out
+        self.names = (old_name, new_name)
+        self.n = context
+        self.before: Any = deque(maxlen=context)
+        self.hunk: list[str] | None = None
+        self.trail: list[str] = []
+        self.old_no = self.new_no = 0
+        self.h_old = self.h_new = self.h_oc = self.h_nc = 0
+        self.carry = ""
+        self.carry_reps: list[tuple[int, int, str]] = []
+        self.header_done = False
+        self.changed = False
+
+    def feed(self, text: str, repairs: Any) -> None:
+        buf = self.carry + text
+        shift = len(self.carry)
+        reps = self.carry_reps + [
+            (r.start + shift, r.end + shift, r.replacement) for r in sorted(repairs)
+        ]
+        cut = buf.rfind("\n") + 1
+        for s, e, _ in reversed(reps):
+            if e <= cut:
+                break
+            if s < cut:
+                cut = buf.rfind("\n", 0, s) + 1
+        self._lines(buf[:cut], [r for r in reps if r[1] <= cut])
+        self.carry = buf[cut:]
+        self.carry_reps = [(s - cut, e - cut, x) for s, e, x in reps if s >= cut]
+
+    def close(self) -> None:
+        self._lines(self.carry, self.carry_reps)
+        self.carry, self.carry_reps = "", []
+        if self.hunk is not None:
+            self._flush()
+
+    @staticmethod
+    def _line_end(chunk: str, pos: int) -> int:
+        i = chunk.find("\n", pos)
+        return len(chunk) if i < 0 else i + 1
+
+    def _lines(self, chunk: str, reps: list[tuple[int, int, str]]) -> None:
+        pos = i = 0
+        while i < len(reps):
+            s, e, _ = reps[i]
+            ls = chunk.rfind("\n", 0, s) + 1
+            le = self._line_end(chunk, max(s, e - 1))
+            j = i
+            while j + 1 < len(reps) and reps[j + 1][0] < le:
+                j += 1
+                le = max(le, self._line_end(chunk, max(reps[j][0], reps[j][1] - 1)))
+            parts, p = [], ls
+            for s2, e2, x in reps[i : j + 1]:
+                parts += [chunk[p:s2], x]
+                p = e2
+            parts.append(chunk[p:le])
+            self._equal(chunk[pos:ls])
+            self._change(chunk[ls:le], "".join(parts))
+            pos, i = le, j + 1
+        self._equal(chunk[pos:])
+
+    def _equal(self, text: str) -> None:
+        if not text:
+            return
+        lines = _split_lines(text)
+        self.old_no += len(lines)
+        self.new_no += len(lines)
+        if self.hunk is None:
+            self.before.extend(lines[-self.n :])
+            return
+        room = 2 * self.n + 1 - len(self.trail)
+        self.trail.extend(lines[:room])
+        if len(self.trail) > 2 * self.n:
+            tail = (self.trail + lines[room:])[-self.n :] if len(lines) - room < self.n else None
+            self._flush()
+            self.before.clear()
+            self.before.extend(tail if tail is not None else lines[-self.n :])
+
+    def _change(self, old: str, new: str) -> None:
+        old_lines, new_lines = _split_lines(old), _split_lines(new)
+        if self.hunk is None:
+            k = len(self.before)
+            self.hunk = [" " + x for x in self.before]
+            self.h_old, self.h_new = self.old_no - k, self.new_no - k
+            self.h_oc = self.h_nc = k
+        else:
+            self.hunk += [" " + x for x in self.trail]
+            self.h_oc += len(self.trail)
+            self.h_nc += len(self.trail)
+        self.trail = []
+        self.hunk += ["-" + x for x in old_lines]
+        self.hunk += ["+" + x for x in new_lines]
+        self.h_oc += len(old_lines)
+        self.h_nc += len(new_lines)
+        self.old_no += len(old_lines)
+        self.new_no += len(new_lines)
+        self.changed = True
+
+    def _flush(self) -> None:
+        assert self.hunk is not None
+        ctx = self.trail[: self.n]
+        self.hunk += [" " + x for x in ctx]
+        self.h_oc += len(ctx)
+        self.h_nc += len(ctx)
+        out: list[str] = []
+        if not self.header_done:
+            out.append(f"--- {self.names[0]}\n+++ {self.names[1]}\n")
+            self.header_done = True
+        out.append(f"@@ -{_hunk_range(self.h_old, self.h_oc)} +{_hunk_range(self.h_new, self.h_nc)} @@\n")
+        for line in self.hunk:
+            out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+        self.out.write("".join(out).encode("utf-8"))
+        self.hunk = None
+        self.trail = []
+
+
+# --------------------------------------------------------------------------------------------
+# Option plumbing shared by the filter and batch
+
+
+def _engine_options(f: Any) -> Any:
+    f = click.option(
+        "--no-document-model",
+        is_flag=True,
+        help="Judge every repair as if the text were known to be spun (for short snippets).",
+    )(f)
+    f = click.option(
+        "--quotes",
+        type=click.Choice(["auto", "repair", "protect"]),
+        default="auto",
+        show_default=True,
+        help="Quoted speech: repair only when the quote itself looks spun (auto), always, or never.",
+    )(f)
+    f = click.option(
+        "--disable",
+        "disable",
+        multiple=True,
+        metavar="RULE",
+        help="Rule id or family name (saying, name, ...) that must not fire. Repeatable.",
+    )(f)
+    f = click.option(
+        "--extra-table",
+        "extra_tables",
+        multiple=True,
+        metavar="PATH",
+        help="TSV table whose rows are added to the table. Repeatable.",
+    )(f)
+    f = click.option(
+        "--table", metavar="PATH", default=None, help="TSV table that replaces the bundled one."
+    )(f)
+    f = click.option(
+        "--min-confidence",
+        type=click.FloatRange(0.0, 1.0),
+        default=None,
+        metavar="P",
+        help="Apply only repairs at least this confident (0-1; default 0.5).",
+    )(f)
+    f = click.option(
+        "--block-size", type=click.IntRange(min=64), default=None, hidden=True
+    )(f)  # streaming block size in bytes (tests and experiments)
+    return f
+
+
+def _option_kwargs(params: dict[str, Any]) -> dict[str, Any]:
+    """Library options from the CLI parameters; checks values and tables (exit 2 on problems)."""
+    kwargs: dict[str, Any] = {
+        "quotes": params["quotes"],
+        "disable": frozenset(params["disable"]),
+        "extra_tables": tuple(params["extra_tables"]),
+        "table": params["table"],
+        "use_document_model": not params["no_document_model"],
+    }
+    if params["min_confidence"] is not None:
+        kwargs["min_confidence"] = params["min_confidence"]
+    from .errors import TableError
+    from .options import make_options
+
+    try:
+        make_options(**kwargs)
+    except (TypeError, ValueError) as e:
+        raise click.UsageError(str(e)) from None
+    tables = ([kwargs["table"]] if kwargs["table"] else []) + list(kwargs["extra_tables"])
+    if tables:
+        from .table import load_table
+
+        for path in tables:
+            try:
+                load_table(path)
+            except TableError as e:
+                error(str(e))
+                sys.exit(ExitCode.USAGE)
+    return kwargs
+
+
+# --------------------------------------------------------------------------------------------
+# The filter
+
+
+class _FilterRun:
+    """One invocation of the filter over its inputs."""
+
+    def __init__(self, params: dict[str, Any], options: Any, block_size: int) -> None:
+        self.p = params
+        self.options = options
+        self.block_size = block_size
+        self.codes: set[ExitCode] = set()
+        stdout = click.get_binary_stream("stdout")
+        self.stdout = _Stream(stdout, "standard output")
+        self.check = params["check"]
+        self.diff = params["diff"]
+        self.json = params["fmt"] == "json"
+        self.explain = params["explain"]
+        self.in_place = params["in_place"]
+        self.output = params["output"]
+        self.text_to_stdout = not (self.check or self.diff or self.json or self.in_place or self.output)
+        stdout_busy = self.text_to_stdout or self.diff or self.json
+        self.explain_to_stderr = stdout_busy
+
+    def run(self, files: tuple[str, ...]) -> ExitCode:
+        from .batch import InputError, OutputError
+
+        for path in files:
+            try:
+                self.one(path)
+            except InputError as e:
+                name = "<stdin>" if path == STDIN_NAME else path
+                error(f"{name}: {e}")
+                self.codes.add(ExitCode.INPUT_ERROR)
+            except OutputError as e:
+                error(f"cannot write {e.args[1] if len(e.args) > 1 else 'output'}: {e.args[0]}")
+                self.codes.add(ExitCode.OUTPUT_ERROR)
+                if not (self.in_place or self.output):
+                    break  # stdout is broken: nothing more can be written
+        try:
+            self.stdout.flush()
+        except OutputError as e:
+            error(f"cannot write standard output: {e.args[0]}")
+            self.codes.add(ExitCode.OUTPUT_ERROR)
+        return worst(self.codes)
+
+    def one(self, path: str) -> None:
+        from .batch import (
+            AtomicWriter,
+            Document,
+            InputError,
+            OutputError,
+            iter_blocks,
+            open_input,
+            validate,
+        )
+
+        is_stdin = path == STDIN_NAME
+        name = STDIN_NAME if is_stdin else path
+        if is_stdin:
+            fp = click.get_binary_stream("stdin")
+        else:
+            fp = open_input(path)
+        sink: Any = None
+        target = ""
+        json_open = False
+        try:
+            if not is_stdin:
+                try:
+                    st = os.fstat(fp.fileno())
+                except OSError as e:
+                    raise InputError(str(e.strerror)) from None
+                import stat
+
+                streamed_to_stream = not (self.in_place or self.output)
+                if stat.S_ISREG(st.st_mode) and st.st_size > self.block_size and streamed_to_stream:
+                    try:
+                        validate(fp, self.block_size)  # no partial output for a bad big file
+                    except OSError as e:
+                        raise InputError(str(e.strerror)) from None
+            doc = Document(iter_blocks(fp, self.block_size), self.options)
+            diff = UnifiedDiff(self.stdout, name, name) if self.diff else None
+            locator = None
+            if self.explain or self.json:
+                from .batch import Locator
+
+                locator = Locator()
+            base = 0
+            nrepairs = 0
+            try:
+                for i, (raw, text, analysis) in enumerate(doc):
+                    if i == 0:
+                        if self.output:
+                            target = self.output
+                            sink = AtomicWriter(self.output)
+                        elif self.in_place:
+                            target = os.path.realpath(path)
+                            sink = AtomicWriter(target, mode=st.st_mode & 0o7777)
+                        elif self.text_to_stdout:
+                            target = "standard output"
+                            sink = self.stdout
+                        if sink is not None:
+                            self._write(sink, doc.bom, target)
+                        if self.json:
+                            self._json_begin(name)
+                            json_open = True
+                        if diff is not None and doc.bom:
+                            diff.carry = "\ufeff"  # the diff shows the file's real first line
+                    repairs = sorted(analysis.repairs)
+                    nrepairs += len(repairs)
+                    if sink is not None:
+                        self._write(
+                            sink, analysis.text.encode("utf-8") if repairs else raw, target
+                        )
+                    if locator is not None:
+                        locator.start_block(text)
+                        for r in repairs:
+                            line, col = locator.locate(r.start)
+                            if self.explain:
+                                self._explain(name, line, col, r)
+                            if self.json:
+                                self._json_repair(json_open, base, line, col, r)
+                                json_open = "more"
+                        locator.end_block()
+                    if diff is not None:
+                        diff.feed(text, repairs)
+                    base += len(text)
+            except OSError as e:
+                if isinstance(e, BrokenPipeError):
+                    raise
+                raise InputError(str(e.strerror or e)) from None
+            if diff is not None:
+                diff.close()
+            if self.json:
+                if not json_open:
+                    self._json_begin(name)
+                self._json_end(doc.spin_score, None)
+                json_open = False
+            if isinstance(sink, AtomicWriter):
+                if self.in_place and not nrepairs:
+                    sink.discard()  # unchanged: leave the file (and its mtime) alone
+                else:
+                    if self.in_place and self.p["backup"]:
+                        self._backup(target, self.p["backup"])
+                    try:
+                        sink.commit()
+                    except OutputError as e:
+                        raise OutputError(e.args[0], target) from None
+            if nrepairs:
+                if self.check or self.diff:
+                    self.codes.add(ExitCode.REPAIRS_FOUND)
+                if self.check:
+                    s = "s" if nrepairs != 1 else ""
+                    sys.stderr.write(f"would repair {name} ({nrepairs} repair{s})\n")
+            self.stdout.flush()
+        except InputError as e:
+            if self.json:
+                if not json_open:
+                    self._json_begin(name)
+                self._json_end(None, str(e))
+            raise
+        finally:
+            if isinstance(sink, AtomicWriter):
+                sink.discard()
+            if not is_stdin:
+                fp.close()
+
+    def _write(self, sink: Any, data: bytes, target: str) -> None:
+        from .batch import OutputError
+
+        if not data:
+            return
+        try:
+            sink.write(data)
+        except OutputError as e:
+            raise OutputError(e.args[0], target) from None
+
+    def _backup(self, path: str, suffix: str) -> None:
+        """Keep the original as ``path + suffix`` (a hard link, else a copy; atomic either way)."""
+        import tempfile
+
+        from .batch import OutputError, os_error_message
+
+        backup = path + suffix
+        directory = os.path.dirname(backup) or "."
+        fd, tmp = tempfile.mkstemp(prefix=".unspin-backup.", dir=directory)
+        os.close(fd)
+        try:
+            try:
+                os.unlink(tmp)
+                os.link(path, tmp)
+            except OSError:
+                import shutil
+
+                shutil.copy2(path, tmp)
+            os.replace(tmp, backup)
+        except OSError as e:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise OutputError(os_error_message(e), backup) from None
+
+    def _explain(self, name: str, line: int, col: int, r: Any) -> None:
+        text = f"{name}:{line}:{col}: {r.rule}: {r.found!r} -> {r.replacement!r} ({r.confidence:.2f})\n"
+        if self.explain_to_stderr:
+            sys.stderr.write(text)
+        else:
+            self.stdout.write(text.encode("utf-8"))
+
+    def _json_begin(self, name: str) -> None:
+        import json
+
+        head = f'{{"schema": "{JSON_SCHEMA}", "path": {json.dumps(name, ensure_ascii=False)}, "repairs": ['
+        self.stdout.write(head.encode("utf-8"))
+
+    def _json_repair(self, state: Any, base: int, line: int, col: int, r: Any) -> None:
+        import json
+
+        d = r.to_dict()
+        d["start"] += base
+        d["end"] += base
+        d["line"], d["col"] = line, col
+        sep = ", " if state == "more" else ""
+        self.stdout.write((sep + json.dumps(d, ensure_ascii=False)).encode("utf-8"))
+
+    def _json_end(self, score: float | None, err: str | None) -> None:
+        import json
+
+        tail = {"spin_score": None if score is None else round(score, 4), "error": err}
+        body = json.dumps(tail, ensure_ascii=False)[1:]  # '"spin_score": ..., "error": ...}'
+        self.stdout.write(f"], {body}\n".encode("utf-8"))
+
+
+def _guard(run: Any) -> ExitCode:
+    """Run ``run()`` turning closed pipes, Ctrl-C and bugs into clean exits."""
+    try:
+        return run()
+    except BrokenPipeError:
+        _silence_stdout()
+        return ExitCode.BROKEN_PIPE
+    except KeyboardInterrupt:
+        error("interrupted")
+        return ExitCode.INTERRUPTED
+    except Exception as e:  # a bug: one line, not a traceback (UNSPIN_DEBUG=1 shows it)
+        if os.environ.get("UNSPIN_DEBUG"):
+            raise
+        error(f"internal error: {type(e).__name__}: {e} (please report this; UNSPIN_DEBUG=1 for details)")
+        return ExitCode.INTERNAL_ERROR
+
+
+FILTER_HELP = """Repair spun news copy: read each FILE (or standard input) and write the text back
+with spinner artifacts ("Related Press", "stated") restored.
+
+\b
+  unspin article.txt > fixed.txt        repair one file
+  cat article.txt | unspin              standard input to standard output
+  unspin --explain article.txt          ... and list every repair on stderr
+  unspin --check *.txt                  write nothing; exit 1 if anything would change
+  unspin -i --backup .orig *.txt        rewrite files in place, keeping backups
+  unspin batch SRC DEST                 repair a whole folder tree (see: unspin batch --help)
+
+Untouched text passes through byte for byte (line endings, BOM). A file literally named
+"batch" must be given as ./batch.
+
+\b
+Exit codes: 0 ok; 1 --check/--diff found repairs; 2 usage error or bad table;
+3 an input could not be read or is not UTF-8 (the others were processed);
+4 internal error; 5 an output could not be written; 130 interrupted;
+141 standard output closed early.
+"""
+
+
+class _AliasRootContext(click.Context):
+    """The default command's context presents itself as ``unspin`` (not ``unspin <cmd>``)."""
+
+    @property
+    def command_path(self) -> str:  # type: ignore[override]
+        return self.parent.command_path if self.parent is not None else (self.info_name or "")
+
+
+class _FilterCommand(click.Command):
+    context_class = _AliasRootContext
+
+
+@click.command(cls=_FilterCommand, help=FILTER_HELP, context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("files", nargs=-1, metavar="[FILE]...")
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE (one input only; never the input).")
+@click.option("-i", "--in-place", is_flag=True, help="Rewrite each FILE atomically (temp file + rename).")
+@click.option("--backup", metavar="SUFFIX", help="With -i: keep the original as FILE+SUFFIX.")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if any repair would be made.")
+@click.option("--diff", is_flag=True, help="Print a unified diff instead of the text; exit 1 if non-empty.")
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="List each repair as path:line:col: rule: 'found' -> 'replacement' (confidence), on "
+    "stderr when stdout carries text.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: one JSON object per input on stdout (schema unspin.cli/1), no text.",
+)
+@_engine_options
+@click.version_option(__version__, "--version", prog_name="unspin", message="%(prog)s %(version)s")
+@click.pass_context
+def fix(ctx: click.Context, files: tuple[str, ...], **params: Any) -> NoReturn:
+    """The default command: the filter."""
+    if params["output"] == STDIN_NAME:
+        params["output"] = None
+    output, in_place = params["output"], params["in_place"]
+    if in_place and output:
+        raise click.UsageError("--in-place and --output cannot be combined")
+    if (params["check"] or params["diff"]) and (in_place or output):
+        raise click.UsageError("--check and --diff write nothing; drop --in-place/--output")
+    if params["fmt"] == "json" and params["diff"]:
+        raise click.UsageError("--diff and --format json both use standard output; pick one")
+    if params["backup"] and not in_place:
+        raise click.UsageError("--backup only makes sense with --in-place")
+    if params["backup"] is not None and not params["backup"]:
+        raise click.UsageError("--backup needs a non-empty suffix")
+    files = files or (STDIN_NAME,)
+    if in_place and STDIN_NAME in files:
+        raise click.UsageError("--in-place needs FILE arguments, not standard input")
+    if output and len(files) > 1:
+        raise click.UsageError("--output takes exactly one input")
+    if output and files[0] != STDIN_NAME and os.path.exists(output):
+        same = os.path.realpath(output) == os.path.realpath(files[0])
+        try:
+            same = same or os.path.samefile(output, files[0])
+        except OSError:
+            pass
+        if same:
+            error(f"output {output} is the input file; use --in-place to rewrite it")
+            ctx.exit(ExitCode.USAGE)
+    kwargs = _option_kwargs(params)
+    from .batch import BLOCK_SIZE
+    from .options import make_options
+
+    run = _FilterRun(params, make_options(**kwargs), params["block_size"] or BLOCK_SIZE)
+    ctx.exit(_guard(lambda: run.run(files)))
+
+
+# --------------------------------------------------------------------------------------------
+# Batch
+
+BATCH_HELP = """Repair every file under SRC matching --glob into the same relative path under DEST.
+
+SRC is never modified. Every output is written to a temporary file and renamed, so an interrupted
+run leaves no half-written files, and --resume skips files already done. Bad files (not UTF-8,
+binary, unreadable, vanished) are reported and skipped; the run goes on and exits 3 at the end.
+Files larger than a few MB are streamed in blocks cut at paragraph boundaries (bounded memory).
+
+\b
+Exit codes: 0 ok; 2 usage error; 3 some files failed; 4 internal error;
+5 some outputs could not be written; 130 interrupted.
+"""
+
+
+@click.command(help=BATCH_HELP, context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("src", type=click.Path(file_okay=False, exists=True))
+@click.argument("dest", type=click.Path(file_okay=False))
+@click.option(
+    "--glob",
+    "globs",
+    multiple=True,
+    metavar="PATTERN",
+    help="File name pattern (default *.txt); with a '/' it matches the path relative to SRC. "
+    "Repeatable.",
+)
+@click.option(
+    "-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: all cores)."
+)
+@click.option("--report", metavar="FILE", help="Per-file report: JSON Lines, or CSV if FILE ends in .csv.")
+@click.option("--resume", is_flag=True, help="Skip files whose output is already complete.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@_engine_options
+@click.pass_context
+def batch(ctx: click.Context, src: str, dest: str, **params: Any) -> NoReturn:
+    """Repair a folder tree."""
+    src_real, dest_real = os.path.realpath(src), os.path.realpath(dest)
+    if src_real == dest_real:
+        raise click.UsageError("DEST must differ from SRC (SRC is never modified)")
+    if src_real.startswith(dest_real + os.sep):
+        raise click.UsageError("SRC must not be inside DEST (outputs could land in SRC)")
+    kwargs = _option_kwargs(params)
+    ctx.exit(_guard(lambda: _run_batch(src, dest, kwargs, params)))
+
+
+def _run_batch(src: str, dest: str, kwargs: dict[str, Any], params: dict[str, Any]) -> ExitCode:
+    from .batch import (
+        BLOCK_SIZE,
+        OutputError,
+        Progress,
+        Report,
+        count_files,
+        os_error_message,
+        run_batch,
+        stderr_is_tty,
+    )
+
+    patterns = tuple(params["globs"]) or ("*.txt",)
+    try:
+        os.makedirs(dest, exist_ok=True)
+    except OSError as e:
+        error(f"cannot create {dest}: {os_error_message(e)}")
+        return ExitCode.OUTPUT_ERROR
+    report = None
+    if params["report"]:
+        try:
+            report = Report(params["report"])
+        except OutputError as e:
+            error(f"cannot write {params['report']}: {e.args[0]}")
+            return ExitCode.OUTPUT_ERROR
+    show = stderr_is_tty() and not params["quiet"]
+    total_files = total_bytes = 0
+    if show:
+        total_files, total_bytes = count_files(src, dest, patterns)
+    progress = Progress(sys.stderr, show, total_files, total_bytes)
+
+    def on_error(result: Any) -> None:
+        error(f"{os.path.join(src, result.path)}: {result.error}")
+
+    jobs = params["jobs"] or os.cpu_count() or 1
+    try:
+        summary = run_batch(
+            src,
+            dest,
+            option_kwargs=kwargs,
+            patterns=patterns,
+            jobs=jobs,
+            resume=params["resume"],
+            report=report,
+            progress=progress,
+            on_error=on_error,
+            block_size=params["block_size"] or BLOCK_SIZE,
+        )
+    except BaseException:
+        progress.clear()
+        if report is not None:
+            try:
+                report.close()  # keep the rows of the files that were done
+            except OutputError:
+                report.discard()
+        raise
+    codes: set[ExitCode] = set()
+    if report is not None:
+        try:
+            report.close()
+        except OutputError as e:
+            error(f"cannot write {params['report']}: {e.args[0]}")
+            codes.add(ExitCode.OUTPUT_ERROR)
+    sys.stderr.write(summary.line() + "\n")
+    kind_codes = {
+        "input": ExitCode.INPUT_ERROR,
+        "output": ExitCode.OUTPUT_ERROR,
+        "internal": ExitCode.INTERNAL_ERROR,
+    }
+    codes |= {kind_codes[k] for k in summary.kinds if k in kind_codes}
+    return worst(codes)
+
+
+# --------------------------------------------------------------------------------------------
+# The group that makes ``unspin FILE`` and ``unspin batch`` coexist
+
+_DEFAULT = "\0default"  # argv strings cannot contain NUL, so no file name can collide
+
+
+class DefaultGroup(click.Group):
+    """Dispatch to the filter unless the first argument names a subcommand (``batch``).
+
+    ``unspin --help`` therefore shows the filter's help (which points to ``unspin batch``), and a
+    file named like a subcommand is given with a path (``./batch``).
+    """
+
+    def __init__(self, *args: Any, default: click.Command, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.default = default
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or args[0] not in self.commands:
+            args = [_DEFAULT, *args]
+        return super().parse_args(ctx, args)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name == _DEFAULT:
+            return self.default
+        return super().get_command(ctx, cmd_name)
+
+
+cli = DefaultGroup(name="unspin", default=fix, commands={"batch": batch}, add_help_option=False)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point (``unspin``)."""
+    cli.main(args=argv, prog_name="unspin")
