@@ -110,7 +110,7 @@ nasty_document = st.lists(st.tuples(piece, separator), max_size=60).map(
 options = st.fixed_dictionaries(
     {},
     optional={
-        "min_confidence": st.sampled_from([0.0, 0.3, 0.5, 0.9, 1.0]),
+        "min_confidence": st.sampled_from([0.3, 0.5, 0.7, 0.9, 1.0]),
         "quotes": st.sampled_from(["auto", "repair", "protect"]),
         "use_document_model": st.booleans(),
     },
@@ -188,8 +188,12 @@ def check_case_transfer(analysis: unspin.Analysis) -> None:
         assert shape != "mixed", f"mixed-case span repaired: {r}"
         if not cased:
             continue
+        # A span that starts with a digit ("1000's") says nothing about the first letter's case:
+        # "Thousands" at the start of a sentence is right.
+        free_first = not (r.found[:1].isupper() or r.found[:1].islower())
         if shape == "lower" and not proper:
-            assert rep == rep.lower(), f"lower-case span got {rep!r}: {r}"
+            tail = rep[rep.index(cased[0]) + 1 :] if free_first else rep
+            assert tail == tail.lower(), f"lower-case span got {rep!r}: {r}"
         elif shape == "upper":
             assert rep == rep.upper(), f"UPPERCASE span got {rep!r}: {r}"
         elif shape == "cap":
@@ -267,26 +271,28 @@ def test_clean_articles_are_unchanged(paras: list[str], sep: str, invariants) ->
 def test_min_confidence_only_removes_repairs(text: str) -> None:
     """Raising min_confidence trades recall for precision: it never adds or changes a repair."""
     spans = {}
-    for mc in (0.0, 0.5, 0.9):
+    for mc in (0.3, 0.5, 0.9):
         spans[mc] = {(r.start, r.end, r.replacement) for r in unspin.analyze(text, min_confidence=mc).repairs}
-    assert spans[0.9] <= spans[0.5] <= spans[0.0]
+    assert spans[0.9] <= spans[0.5] <= spans[0.3]
 
 
 @given(text=mutated_article(), data=st.data())
 def test_disabled_rules_never_fire(
     text: str, data: st.DataObject, invariants, require_engine
 ) -> None:
-    fired = unspin.analyze(text, min_confidence=0.0).repairs
+    fired = unspin.analyze(text, min_confidence=0.3).repairs
     assume(fired)
     rule = data.draw(st.sampled_from(sorted({r.rule for r in fired})))
     family = rule.split(".", 1)[0]
-    by_id = check_all(text, {"min_confidence": 0.0, "disable": [rule]}, invariants)
+    by_id = check_all(text, {"min_confidence": 0.3, "disable": [rule]}, invariants)
     assert rule not in {r.rule for r in by_id.repairs}
-    by_family = check_all(text, {"min_confidence": 0.0, "disable": [family]}, invariants)
+    by_family = check_all(text, {"min_confidence": 0.3, "disable": [family]}, invariants)
     assert family not in {r.rule.split(".", 1)[0] for r in by_family.repairs}
 
 
-QUOTABLE = [p for p in SPUN_PARAGRAPHS if not any(q in p for q in "\"\u201c\u201d")]
+# One-paragraph quotations: a quotation that runs across a line break is ambiguous (news style
+# leaves a multi-paragraph quotation open), so it is not part of this property.
+QUOTABLE = [p for p in SPUN_PARAGRAPHS if not any(q in p for q in "\"\u201c\u201d\r\n")]
 
 
 @given(
