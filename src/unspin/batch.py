@@ -56,6 +56,7 @@ BLOCK_SIZE = 4 * 1024 * 1024
 SNIFF_BYTES = 8192
 UTF8_BOM = b"\xef\xbb\xbf"
 TMP_SUFFIX = ".unspin-tmp"
+VANISHED = "vanished before it could be read"
 
 
 class InputError(Exception):
@@ -433,7 +434,7 @@ def repair_file(src: str, dest: str, rel: str, options: Any, block_size: int) ->
             st = os.stat(src)
             fp = open(src, "rb")  # noqa: SIM115
         except FileNotFoundError:
-            raise InputError("vanished before it could be read") from None
+            raise InputError(VANISHED) from None
         except OSError as e:
             raise InputError(os_error_message(e)) from None
         with fp:
@@ -533,6 +534,8 @@ def walk(root: str, patterns: tuple[str, ...], skip: frozenset[str] = frozenset(
                         subdirs.append(rel)
                 elif entry.is_file() and _matches(rel, entry.name, patterns):
                     yield rel, entry.stat().st_size, None
+            except FileNotFoundError:
+                yield rel, 0, VANISHED
             except OSError as e:
                 yield rel, 0, os_error_message(e)
         stack.extend(reversed(subdirs))

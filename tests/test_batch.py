@@ -1,0 +1,400 @@
+"""Tests of ``unspin batch`` (in-process with CliRunner; -j 2 and Ctrl-C with real processes)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import unspin.engine
+from unspin.batch import Progress, _Throttle
+from unspin.cli import ExitCode, cli
+from unspin.repairs import Analysis, Repair, apply_repairs
+
+_PAT = re.compile(r"stated|Related Press")
+_REPL = {"stated": "said", "Related Press": "Associated Press"}
+
+
+def fake_analyze(text: str, options: object) -> Analysis:
+    reps = tuple(
+        Repair(m.start(), m.end(), m.group(), _REPL[m.group()], 0.9, "fake." + m.group()[:3])
+        for m in _PAT.finditer(text)
+    )
+    return Analysis(apply_repairs(text, reps), reps, 0.9 if reps else 0.05)
+
+
+@pytest.fixture
+def engine(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    seen: list[str] = []
+
+    def fake(text: str, options: object) -> Analysis:
+        seen.append(text)
+        return fake_analyze(text, options)
+
+    monkeypatch.setattr(unspin.engine, "analyze_text", fake)
+    return seen
+
+
+def run(args: list[str]):
+    return CliRunner().invoke(cli, ["batch", *args], catch_exceptions=False)
+
+
+def tree_hash(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def src(tmp_path: Path) -> Path:
+    root = tmp_path / "src"
+    (root / "2024" / "jan").mkdir(parents=True)
+    (root / "2024" / "feb").mkdir(parents=True)
+    (root / "2024" / "jan" / "a.txt").write_bytes(b"The Related Press stated.\r\n")
+    (root / "2024" / "jan" / "b.txt").write_bytes(b"\xef\xbb\xbfclean copy\rwith CR\n")
+    (root / "2024" / "feb" / "c.txt").write_bytes(b"He stated it.\n\nTwice stated.")
+    (root / "top.txt").write_bytes(b"")
+    (root / "notes.md").write_bytes(b"stated but not matched by the glob")
+    return root
+
+
+def test_mirrors_tree_and_never_touches_src(engine, src: Path, tmp_path: Path) -> None:
+    dest = tmp_path / "out" / "deep"
+    before = tree_hash(src)
+    r = run([str(src), str(dest), "-j", "1"])
+    assert r.exit_code == 0, r.stderr
+    assert tree_hash(src) == before
+    got = {str(p.relative_to(dest)): p.read_bytes() for p in dest.rglob("*") if p.is_file()}
+    assert got == {
+        "2024/jan/a.txt": b"The Associated Press said.\r\n",
+        "2024/jan/b.txt": b"\xef\xbb\xbfclean copy\rwith CR\n",
+        "2024/feb/c.txt": b"He said it.\n\nTwice said.",
+        "top.txt": b"",
+    }
+    assert r.stderr.splitlines()[-1] == "4 files: 2 repaired, 2 clean, 0 failed (0 skipped)"
+    assert "\r" not in r.stderr  # no progress bar when stderr is not a terminal
+    # outputs carry the source's modification time (the --resume marker)
+    assert (dest / "top.txt").stat().st_mtime_ns == (src / "top.txt").stat().st_mtime_ns
+
+
+def test_glob_patterns(engine, src: Path, tmp_path: Path) -> None:
+    dest = tmp_path / "dest"
+    r = run([str(src), str(dest), "-j", "1", "--glob", "*.md", "--glob", "2024/feb/*.txt"])
+    assert r.exit_code == 0
+    files = sorted(str(p.relative_to(dest)) for p in dest.rglob("*") if p.is_file())
+    assert files == ["2024/feb/c.txt", "notes.md"]
+
+
+def test_report_jsonl_and_bad_files_do_not_stop_the_run(engine, src: Path, tmp_path: Path) -> None:
+    (src / "bad").mkdir()
+    (src / "bad" / "latin1.txt").write_bytes(b"caf\xe9 stated")
+    (src / "bad" / "utf16.txt").write_bytes("stated".encode("utf-16"))
+    (src / "bad" / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)
+    before = tree_hash(src)
+    dest, report = tmp_path / "dest", tmp_path / "report.jsonl"
+    r = run([str(src), str(dest), "-j", "1", "--report", str(report)])
+    assert r.exit_code == ExitCode.INPUT_ERROR
+    assert tree_hash(src) == before
+    rows = {row["path"]: row for row in map(json.loads, report.read_text().splitlines())}
+    assert len(rows) == 7
+    assert rows["2024/jan/a.txt"] == {
+        "path": "2024/jan/a.txt", "status": "repaired", "spin_score": 0.9, "repairs": 2,
+        "bytes": 27, "error": None,
+    }
+    assert rows["2024/jan/b.txt"]["status"] == "clean"
+    assert rows["2024/jan/b.txt"]["spin_score"] == 0.05
+    assert "invalid UTF-8" in rows["bad/latin1.txt"]["error"]
+    assert "UTF-16" in rows["bad/utf16.txt"]["error"]
+    assert "binary" in rows["bad/binary.txt"]["error"]
+    assert all(rows[p]["status"] == "failed" for p in rows if p.startswith("bad/"))
+    assert not (dest / "bad" / "latin1.txt").exists()
+    assert (dest / "2024" / "feb" / "c.txt").read_bytes() == b"He said it.\n\nTwice said."
+    assert r.stderr.splitlines()[-1] == "7 files: 2 repaired, 2 clean, 3 failed (0 skipped)"
+    errors = [line for line in r.stderr.splitlines() if line.startswith("unspin: error: ")]
+    assert len(errors) == 3 and "Traceback" not in r.stderr
+    assert not list(dest.rglob("*.unspin-tmp"))
+
+
+def test_report_csv(engine, src: Path, tmp_path: Path) -> None:
+    report = tmp_path / "r.csv"
+    r = run([str(src), str(tmp_path / "d"), "-j", "1", "--report", str(report)])
+    assert r.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(report.read_text())))
+    assert list(rows[0]) == ["path", "status", "spin_score", "repairs", "bytes", "error"]
+    by_path = {row["path"]: row for row in rows}
+    assert by_path["2024/feb/c.txt"]["status"] == "repaired"
+    assert by_path["2024/feb/c.txt"]["repairs"] == "2"
+    assert by_path["top.txt"]["error"] == ""
+
+
+def test_resume_skips_complete_outputs(engine, src: Path, tmp_path: Path) -> None:
+    dest, report = tmp_path / "dest", tmp_path / "r.jsonl"
+    assert run([str(src), str(dest), "-j", "1"]).exit_code == 0
+    engine.clear()
+    c = src / "2024" / "feb" / "c.txt"
+    c.write_bytes(b"Edited: the Related Press.")
+    os.utime(c, ns=(5_000_000_000, 5_000_000_000))  # the source changed since the last run
+    (dest / "top.txt").unlink()  # an output that is missing
+    r = run([str(src), str(dest), "-j", "1", "--resume", "--report", str(report)])
+    assert r.exit_code == 0
+    status = {row["path"]: row["status"] for row in map(json.loads, report.read_text().splitlines())}
+    assert status == {
+        "2024/feb/c.txt": "repaired",
+        "2024/jan/a.txt": "skipped",
+        "2024/jan/b.txt": "skipped",
+        "top.txt": "clean",
+    }
+    assert (dest / "2024" / "feb" / "c.txt").read_bytes() == b"Edited: the Associated Press."
+    assert engine == ["Edited: the Related Press."]  # an empty file needs no analysis
+    assert r.stderr.splitlines()[-1] == "4 files: 1 repaired, 1 clean, 0 failed (2 skipped)"
+
+
+def test_vanished_file_is_reported(monkeypatch, src: Path, tmp_path: Path) -> None:
+    victim = src / "2024" / "feb" / "d.txt"  # listed with c.txt, deleted while c.txt is done
+    victim.write_bytes(b"soon gone")
+
+    def fake(text, options):
+        if victim.exists():  # the first file processed removes a file the walk has listed
+            victim.unlink()
+        return fake_analyze(text, options)
+
+    monkeypatch.setattr(unspin.engine, "analyze_text", fake)
+    report = tmp_path / "r.jsonl"
+    r = run([str(src), str(tmp_path / "d"), "-j", "1", "--report", str(report)])
+    assert r.exit_code == ExitCode.INPUT_ERROR
+    rows = {row["path"]: row for row in map(json.loads, report.read_text().splitlines())}
+    assert rows["2024/feb/d.txt"]["status"] == "failed"
+    assert "vanished" in rows["2024/feb/d.txt"]["error"]
+    assert rows["2024/jan/a.txt"]["status"] == "repaired"  # the run went on
+
+
+def test_dest_inside_src_is_not_walked(engine, src: Path) -> None:
+    dest = src / "fixed"
+    assert run([str(src), str(dest), "-j", "1"]).exit_code == 0
+    before = tree_hash(src)
+    r = run([str(src), str(dest), "-j", "1"])  # a second run must not pick up its own outputs
+    assert r.exit_code == 0
+    assert r.stderr.splitlines()[-1].startswith("4 files:")
+    assert tree_hash(src) == before
+    assert not (dest / "fixed").exists()
+
+
+@pytest.mark.parametrize("relation", ["same", "src_in_dest"])
+def test_refuses_overlapping_trees(engine, src: Path, relation: str) -> None:
+    dest = src if relation == "same" else src.parent
+    r = run([str(src), str(dest)])
+    assert r.exit_code == ExitCode.USAGE
+    assert engine == []
+
+
+def test_missing_src_is_usage_error(tmp_path: Path) -> None:
+    r = run([str(tmp_path / "nope"), str(tmp_path / "d")])
+    assert r.exit_code == ExitCode.USAGE
+
+
+def test_unwritable_dest_is_exit_5(engine, src: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    r = run([str(src), str(blocker / "dest"), "-j", "1"])
+    assert r.exit_code == ExitCode.OUTPUT_ERROR
+    assert r.stderr.startswith("unspin: error: cannot create")
+
+
+def test_huge_single_line_file_streams(engine, tmp_path: Path) -> None:
+    root = tmp_path / "s"
+    root.mkdir()
+    data = ("one line of clean words, no breaks at all; " * 80_000).encode()  # ~3.5 MB
+    (root / "big.txt").write_bytes(data)
+    r = run([str(root), str(tmp_path / "d"), "-j", "1", "--block-size", "262144"])
+    assert r.exit_code == 0
+    assert (tmp_path / "d" / "big.txt").read_bytes() == data
+    assert len(engine) >= 13 and max(len(t) for t in engine) <= 262144
+
+
+def test_interrupt_leaves_no_temp_files(monkeypatch, src: Path, tmp_path: Path) -> None:
+    calls = []
+
+    def fake(text, options):
+        calls.append(text)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return fake_analyze(text, options)
+
+    monkeypatch.setattr(unspin.engine, "analyze_text", fake)
+    dest, report = tmp_path / "d", tmp_path / "r.jsonl"
+    r = run([str(src), str(dest), "-j", "1", "--report", str(report)])
+    assert r.exit_code == ExitCode.INTERRUPTED
+    assert "Traceback" not in r.stderr and "interrupted" in r.stderr
+    leftovers = [p for p in tmp_path.rglob("*") if p.name.endswith(".unspin-tmp")]
+    assert leftovers == []
+    # top.txt (empty) and 2024/feb/c.txt finished before Ctrl-C; their rows are kept
+    assert [json.loads(x)["path"] for x in report.read_text().splitlines()] == [
+        "top.txt", "2024/feb/c.txt"
+    ]
+
+
+def test_engine_bug_fails_the_file_exit_4(monkeypatch, src: Path, tmp_path: Path) -> None:
+    def bug(text, options):
+        raise RuntimeError("kaput")
+
+    monkeypatch.setattr(unspin.engine, "analyze_text", bug)
+    r = run([str(src), str(tmp_path / "d"), "-j", "1"])
+    assert r.exit_code == ExitCode.INTERNAL_ERROR
+    assert "internal error: RuntimeError: kaput" in r.stderr
+    # the empty file needs no analysis: clean
+    assert r.stderr.splitlines()[-1] == "4 files: 0 repaired, 1 clean, 3 failed (0 skipped)"
+
+
+def test_bad_table_is_usage_error(engine, src: Path, tmp_path: Path) -> None:
+    t = tmp_path / "t.tsv"
+    t.write_bytes(b"\xff")
+    r = run([str(src), str(tmp_path / "d"), "--table", str(t)])
+    assert r.exit_code == ExitCode.USAGE
+    assert r.stderr == f"unspin: error: {t}:1: invalid UTF-8 at byte 0\n"
+
+
+def test_throttle_bounds_tasks_in_flight() -> None:
+    pulled = []
+
+    def source():
+        for i in range(1000):
+            pulled.append(i)
+            yield i
+
+    feed = _Throttle(source(), limit=3)
+    it = iter(feed)
+    assert [next(it), next(it), next(it)] == [0, 1, 2]
+    threading.Timer(0.3, feed.stopped.set).start()
+    with pytest.raises(StopIteration):
+        next(it)  # blocks (nothing released) until stopped
+    assert len(pulled) <= 4
+    feed2 = _Throttle(range(5), limit=1)
+    out = []
+    for x in feed2:
+        out.append(x)
+        feed2.release()
+    assert out == [0, 1, 2, 3, 4]
+
+
+def test_progress_line() -> None:
+    buf = io.StringIO()
+    p = Progress(buf, True, total_files=10, total_bytes=10_000_000)
+    p.start -= 1.0
+    p.update(5, 5_000_000, force=True)
+    line = buf.getvalue()
+    assert line.startswith("\r\x1b[K") and "5/10 files" in line and "MB/s" in line
+    assert re.search(r"ETA 0:00:0[01]", line)
+    p.clear()
+    assert buf.getvalue().endswith("\r\x1b[K")
+    quiet = io.StringIO()
+    Progress(quiet, False, 1, 1).update(1, 1, force=True)
+    assert quiet.getvalue() == ""
+
+
+# ------------------------------------------------------------------------------ real processes
+
+
+def test_two_jobs_process_clean_tree(tmp_path: Path) -> None:
+    """-j 2 with real spawned workers and the real engine: clean text comes back unchanged."""
+    root = tmp_path / "s"
+    expected = {}
+    for i in range(12):
+        d = root / f"d{i % 3}"
+        d.mkdir(parents=True, exist_ok=True)
+        data = f"Plain copy number {i}.\r\nNothing to repair here.\n".encode()
+        (d / f"f{i}.txt").write_bytes(data)
+        expected[f"d{i % 3}/f{i}.txt"] = data
+    before = tree_hash(root)
+    report = tmp_path / "r.jsonl"
+    r = run([str(root), str(tmp_path / "d"), "-j", "2", "--report", str(report)])
+    assert r.exit_code == 0, r.stderr
+    dest = tmp_path / "d"
+    assert {str(p.relative_to(dest)): p.read_bytes() for p in dest.rglob("*.txt")} == expected
+    assert tree_hash(root) == before
+    assert len(report.read_text().splitlines()) == 12
+    assert r.stderr.splitlines()[-1] == "12 files: 0 repaired, 12 clean, 0 failed (0 skipped)"
+
+
+RUNNER = """
+import re, sys, time
+import unspin.engine
+from unspin.repairs import Analysis, Repair, apply_repairs
+
+# Runs in the parent and, as __mp_main__, in every spawned worker: the fake engine is everywhere.
+def fake(text, options):
+    time.sleep(float(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1][0].isdigit() else 0.05)
+    reps = tuple(Repair(m.start(), m.end(), m.group(), "said", 0.9, "fake.said")
+                 for m in re.finditer("stated", text))
+    return Analysis(apply_repairs(text, reps), reps, 0.9 if reps else 0.05)
+
+unspin.engine.analyze_text = fake
+
+if __name__ == "__main__":
+    from unspin.cli import main
+    main(sys.argv[2:])
+"""
+
+
+def _runner(tmp_path: Path) -> Path:
+    script = tmp_path / "runner.py"
+    script.write_text(RUNNER)
+    return script
+
+
+def test_workers_repair_with_two_jobs(tmp_path: Path) -> None:
+    root = tmp_path / "s"
+    for i in range(20):
+        (root / f"d{i % 4}").mkdir(parents=True, exist_ok=True)
+        (root / f"d{i % 4}" / f"f{i}.txt").write_bytes(f"Doc {i} stated\r\n".encode())
+    dest, report = tmp_path / "d", tmp_path / "r.csv"
+    p = subprocess.run(
+        [sys.executable, str(_runner(tmp_path)), "0", "batch", str(root), str(dest), "-j", "2",
+         "--report", str(report)],
+        capture_output=True, timeout=120,
+    )
+    assert p.returncode == 0, p.stderr
+    for i in range(20):
+        assert (dest / f"d{i % 4}" / f"f{i}.txt").read_bytes() == f"Doc {i} said\r\n".encode()
+    rows = list(csv.DictReader(io.StringIO(report.read_text())))
+    assert len(rows) == 20 and {r["status"] for r in rows} == {"repaired"}
+    assert p.stderr.decode().splitlines()[-1] == "20 files: 20 repaired, 0 clean, 0 failed (0 skipped)"
+
+
+def test_ctrl_c_with_workers(tmp_path: Path) -> None:
+    root = tmp_path / "s"
+    root.mkdir()
+    for i in range(200):
+        (root / f"f{i:03d}.txt").write_bytes(b"He stated it.\n" * 50)
+    dest = tmp_path / "d"
+    p = subprocess.Popen(
+        [sys.executable, str(_runner(tmp_path)), "0.05", "batch", str(root), str(dest), "-j", "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while not list(dest.rglob("f*.txt")) and time.monotonic() < deadline and p.poll() is None:
+        time.sleep(0.02)
+    time.sleep(0.3)
+    os.killpg(p.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole process group
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == ExitCode.INTERRUPTED, err
+    assert b"Traceback" not in err
+    assert err.strip().splitlines()[-1] == b"unspin: error: interrupted"
+    assert [q.name for q in dest.rglob("*") if q.name.endswith(".unspin-tmp")] == []
+    outputs = list(dest.rglob("*.txt"))
+    assert 0 < len(outputs) < 200
+    for out in outputs:
+        assert out.read_bytes() == b"He said it.\n" * 50  # every output present is complete
