@@ -143,7 +143,8 @@ def _last_cut(pattern: re.Pattern[bytes], buf: bytearray, lo: int, hi: int) -> i
 def find_cut(buf: bytearray, lo: int, hi: int) -> int:
     """Where to cut ``buf`` (a cut in ``(lo, hi]``; ``buf[hi]`` exists), best boundary first."""
     cut = 0
-    for pattern in _CUTS:
+    has_break = buf.find(b"\n", lo, hi + 1) >= 0 or buf.find(b"\r", lo, hi + 1) >= 0
+    for pattern in _CUTS if has_break else _CUTS[2:]:  # memchr first: skip hopeless scans
         cut = _last_cut(pattern, buf, lo, hi)
         if cut:
             break
