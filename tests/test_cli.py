@@ -613,3 +613,43 @@ def test_python_m_unspin_broken_pipe(tmp_path: Path) -> None:
     )
     assert p.stdout.strip() == b"rc=141"
     assert p.stderr == b""  # no traceback, no "Exception ignored"
+
+
+SLOW_RUNNER = """
+import sys, time
+import unspin.engine
+from unspin.repairs import Analysis
+
+def slow(text, options):
+    time.sleep(0.05)
+    return Analysis(text, (), 0.0)
+
+unspin.engine.analyze_text = slow
+
+if __name__ == "__main__":
+    from unspin.cli import main
+    main(sys.argv[1:])
+"""
+
+
+def test_sigterm_leaves_no_partial_output(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    script = tmp_path / "runner.py"
+    script.write_text(SLOW_RUNNER)
+    src, out = tmp_path / "in.txt", tmp_path / "out.txt"
+    src.write_bytes(b"A paragraph of clean text.\n\n" * 2000)
+    p = subprocess.Popen(
+        [sys.executable, str(script), "--block-size", "1024", "-o", str(out), str(src)],
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 30
+    while not list(tmp_path.glob(".out.txt.*")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert list(tmp_path.glob(".out.txt.*")), "the temporary output never appeared"
+    p.send_signal(signal.SIGTERM)
+    _, err = p.communicate(timeout=30)
+    assert p.returncode == ExitCode.TERMINATED
+    assert err == b"unspin: error: terminated\n"
+    assert sorted(q.name for q in tmp_path.iterdir()) == ["in.txt", "runner.py"]

@@ -57,6 +57,9 @@ SNIFF_BYTES = 8192
 UTF8_BOM = b"\xef\xbb\xbf"
 TMP_SUFFIX = ".unspin-tmp"
 VANISHED = "vanished before it could be read"
+#: Text analysed once in every batch worker so the tables load before the first file (an empty
+#: string would short-circuit before anything is loaded).
+WARM_UP = "Officials stated on Monday that the plan would go ahead."
 
 
 class InputError(Exception):
@@ -492,7 +495,7 @@ def init_worker(option_kwargs: dict[str, Any], block_size: int) -> None:
 
     options = make_options(**option_kwargs)
     try:
-        analyze("", options)  # warm-up: load the table(s) once per worker
+        analyze(WARM_UP, options)  # load the table(s) and model once per worker, not per file
     except Exception:
         pass  # a real problem resurfaces, per file, in the report
     _WORKER.update(options=options, block_size=block_size)

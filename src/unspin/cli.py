@@ -16,6 +16,7 @@ Exit codes (:class:`ExitCode`)
          fine, the environment is not, so a retry may succeed (unlike 3)
     130  interrupted (Ctrl-C); no partial output files are left
     141  standard output was closed early (``unspin big.txt | head``); quiet, like ``cat``
+    143  terminated by SIGTERM; no partial output files are left
     ===  ==================================================================================
 
 When several happen, the most severe wins: 4, then 5, then 3, then 1.
@@ -64,6 +65,7 @@ class ExitCode(IntEnum):
     OUTPUT_ERROR = 5
     INTERRUPTED = 130
     BROKEN_PIPE = 141
+    TERMINATED = 143
 
 
 _SEVERITY = (
@@ -589,10 +591,27 @@ class _FilterRun:
         self.stdout.write(f"], {body}\n".encode("utf-8"))
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised as an exception so that temporary files are removed on the way out."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
 def _guard(run: Any) -> ExitCode:
-    """Run ``run()`` turning closed pipes, Ctrl-C and bugs into clean exits."""
+    """Run ``run()`` turning closed pipes, Ctrl-C, SIGTERM and bugs into clean exits."""
+    import signal
+    import threading
+
+    old = None
+    if threading.current_thread() is threading.main_thread():
+        old = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return run()
+    except _Terminated:
+        error("terminated")
+        return ExitCode.TERMINATED
     except BrokenPipeError:
         _silence_stdout()
         return ExitCode.BROKEN_PIPE
@@ -604,6 +623,9 @@ def _guard(run: Any) -> ExitCode:
             raise
         error(f"internal error: {type(e).__name__}: {e} (please report this; UNSPIN_DEBUG=1 for details)")
         return ExitCode.INTERNAL_ERROR
+    finally:
+        if old is not None:
+            signal.signal(signal.SIGTERM, old)
 
 
 FILTER_HELP = """Repair spun news copy: read each FILE (or standard input) and write the text back
@@ -624,7 +646,7 @@ Untouched text passes through byte for byte (line endings, BOM). A file literall
 Exit codes: 0 ok; 1 --check/--diff found repairs; 2 usage error or bad table;
 3 an input could not be read or is not UTF-8 (the others were processed);
 4 internal error; 5 an output could not be written; 130 interrupted;
-141 standard output closed early.
+141 standard output closed early; 143 terminated (SIGTERM).
 """
 
 
@@ -713,7 +735,7 @@ Files larger than a few MB are streamed in blocks cut at paragraph boundaries (b
 
 \b
 Exit codes: 0 ok; 2 usage error; 3 some files failed; 4 internal error;
-5 some outputs could not be written; 130 interrupted.
+5 some outputs could not be written; 130 interrupted; 143 terminated.
 """
 
 
