@@ -45,16 +45,26 @@ def _slug(phrase: str) -> str:
     return "_".join(phrase.lower().replace("’", "'").replace("'", "").replace(".", "").replace(",", "").split())
 
 
-def fit_logistic(X: "np.ndarray", y: "np.ndarray", l2: float = 1.0, iters: int = 30) -> "np.ndarray":  # noqa: F821
-    """Newton's method for L2-regularised logistic regression."""
+#: Never-spun news is the target domain, but only a sliver of the training text: its pairs count
+#: this many times in the counts and in the combiner's fit (importance weighting).
+NEWS_WEIGHT = 6
+
+
+def weight_of(name: str) -> int:
+    return NEWS_WEIGHT if name.startswith("spun/") else 1
+
+
+def fit_logistic(X, y, l2: float = 1.0, iters: int = 30, sample_weight=None):  # type: ignore[no-untyped-def]
+    """Newton's method for L2-regularised, optionally weighted logistic regression."""
     import numpy as np
 
     w = np.zeros(X.shape[1])
+    sw = np.ones(len(y)) if sample_weight is None else sample_weight
     for _ in range(iters):
         z = X @ w
         p = 1 / (1 + np.exp(-z))
-        g = X.T @ (p - y) + l2 * w
-        H = (X * (p * (1 - p))[:, None]).T @ X + l2 * np.eye(X.shape[1])
+        g = X.T @ (sw * (p - y)) + l2 * w
+        H = (X * (sw * p * (1 - p))[:, None]).T @ X + l2 * np.eye(X.shape[1])
         step = np.linalg.solve(H, g)
         w -= step
         if np.abs(step).max() < 1e-6:
@@ -84,23 +94,24 @@ def build(corpus: Path, repo: Path, min_count: int) -> None:
     fold_of = {d.name: k % 2 for k, d in enumerate(docs)}
     for d in docs:
         st = folds[fold_of[d.name]]
+        wgt = weight_of(d.name)
         for i, j, s in occurrences(d, index, max_len):
             case = span_case(d.toks, i, j)
-            st.occ[(s, case)] += 1
-            kl, kr = side_keys(s, *neighbours(d.toks, i, j))
-            st.side[kl] += 1
-            st.side[kr] += 1
+            st.occ[(s, case)] += wgt
+            kl, kr = side_keys(s, *neighbours(d.spun, d.toks, i, j))
+            st.side[kl] += wgt
+            st.side[kr] += wgt
             o = d.events.get((i, j))
             if o is not None and o in index[s]:
-                st.sub[(s, o, case)] += 1
+                st.sub[(s, o, case)] += wgt
                 os_ = " ".join(o) + "\t"
-                st.side[os_ + kl] += 1
-                st.side[os_ + kr] += 1
+                st.side[os_ + kl] += wgt
+                st.side[os_ + kr] += wgt
         ks = context_keys(originals[d.name])
         st.uni.update(ks)
         st.bi.update(a + " " + b for a, b in zip(ks, ks[1:]))
         st.spun_words.update(t.key for t in d.toks)
-        st.orig_words.update(k for k in ks if k not in ("<s>", "</s>"))
+        st.orig_words.update(k for k in ks if k[0].isalnum())
     clean_uni: collections.Counter[str] = collections.Counter()
     clean_bi: collections.Counter[str] = collections.Counter()
     for text in clean_training_texts(corpus):
@@ -121,6 +132,7 @@ def build(corpus: Path, repo: Path, min_count: int) -> None:
     # Combiner training data, cross-fitted: features of one fold come from the other fold's counts.
     X: list[list[float]] = []
     y: list[float] = []
+    sw: list[float] = []
     for f in (0, 1):
         other = folds[1 - f]
         ctx = ContextModel(other.uni + clean_uni, other.bi + clean_bi)
@@ -136,7 +148,7 @@ def build(corpus: Path, repo: Path, min_count: int) -> None:
                 case = span_case(d.toks, i, j)
                 if case == "m":
                     continue
-                left, right = neighbours(d.toks, i, j)
+                left, right = neighbours(d.spun, d.toks, i, j)
                 kl, kr = side_keys(s, left, right)
                 truth = d.events.get((i, j))
                 for o in index[s]:
@@ -145,9 +157,10 @@ def build(corpus: Path, repo: Path, min_count: int) -> None:
                     X.append(features(ctx, prior_of(other, s, o, case), ev[(s, o)], s, o, left, right,
                                       seen, doc_counts(counter, sibs[o], s)))
                     y.append(1.0 if truth == o else 0.0)
+                    sw.append(weight_of(d.name))
     Xa, ya = np.array(X), np.array(y)
     _log(f"combiner: {len(ya)} candidate occurrences, {int(ya.sum())} true repairs")
-    w = fit_logistic(Xa, ya)
+    w = fit_logistic(Xa, ya, sample_weight=np.array(sw))
     p = 1 / (1 + np.exp(-(Xa @ w)))
     for th in (0.5, 0.7, 0.9):
         sel = p >= th

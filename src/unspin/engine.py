@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from . import guards
 from .casing import transfer_case
 from .errors import BYTES_ERROR
-from .model import CASES, SENT_END, SENT_START, Model, combine, features, load_model, logit, sigmoid
+from .model import CASES, Model, combine, features, load_model, logit, sigmoid
 from .learn import doc_counts, phrase_counter, sibling_index
 from .options import Options
 from .repairs import Analysis, Repair
 from .table import Rule, default_table, load_table, phrase_key
-from .tokens import Token, tokenize
+from .tokens import Token, neighbours, tokenize
 
 Key = tuple[str, ...]
 
@@ -239,8 +239,7 @@ def _candidates(
         case = _span_case(toks, i, j)
         if case == "m":
             continue
-        left = SENT_START if i == 0 or toks[i].case == "s" else toks[i - 1].key
-        right = SENT_END if j >= n or toks[j].case == "s" else toks[j].key
+        left, right = neighbours(text, toks, i, j)
         spun_text = " ".join(key)
         for e in entries[key]:
             if not guards.allows(e.rule, toks, i, j, case):

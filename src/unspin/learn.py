@@ -26,8 +26,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .model import SENT_END, SENT_START
-from .tokens import Token, tokenize
+from .tokens import Token, context_keys, neighbours, tokenize
 
 MAX_SPUN = 6
 MAX_ORIG = 5
@@ -190,28 +189,6 @@ def occurrences(doc: Doc, index: dict[Key, list[Key]], max_len: int) -> Iterator
             s = tuple(keys[i : i + L])
             if s in index and (L == 1 or gaps_ok(doc.spun, doc.toks, i, i + L)):
                 yield i, i + L, s
-
-
-def context_keys(text: str) -> list[str]:
-    """Token keys with sentence-boundary markers, the stream the context model counts."""
-    out: list[str] = []
-    for t in tokenize(text):
-        if t.case == "s" and out and out[-1] != SENT_START:
-            out.append(SENT_END)
-            out.append(SENT_START)
-        elif not out:
-            out.append(SENT_START)
-        out.append(t.key)
-    out.append(SENT_END)
-    return out
-
-
-def neighbours(doc_toks: Sequence[Token], i: int, j: int) -> tuple[str, str]:
-    """Left and right context words of tokens [i, j), with sentence markers."""
-    left = SENT_START if i == 0 or doc_toks[i].case == "s" else doc_toks[i - 1].key
-    right = SENT_END if j >= len(doc_toks) or doc_toks[j].case == "s" else doc_toks[j].key
-    return left, right
-
 
 
 @dataclass

@@ -23,8 +23,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-SENT_START = "<s>"
-SENT_END = "</s>"
 MU = 4.0  # additive smoothing mass for bigram estimates
 CASES = "lcsu"
 
@@ -81,7 +79,7 @@ def side_gain(n_ctx: int, k_ctx: int, p: float) -> float:
     artifact of this original in the aligned training text (``k_ctx`` of ``n_ctx`` times)."""
     if n_ctx == 0:
         return 0.0
-    return logit((k_ctx + 2.0 * p) / (n_ctx + 2.0)) - logit(p)
+    return max(-4.0, min(4.0, logit((k_ctx + 2.0 * p) / (n_ctx + 2.0)) - logit(p)))
 
 
 def features(

@@ -8,6 +8,7 @@ the spinner replaced "level". Learning and matching use this same tokenizer.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import NamedTuple
 
 WORD_RE = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+(?:['’][^\W_]+)*")
@@ -59,4 +60,62 @@ def tokenize(text: str) -> list[Token]:
             key = key.replace("’", "'")
         out.append(Token(word, key, start, end, case_class(word, at_start)))
         prev_end = end
+    return out
+
+
+SENT_START = "<s>"
+SENT_END = "</s>"
+_MARKS = (("!", SENT_END), (".", SENT_END), ("?", SENT_END), ("\n", SENT_END), (",", ","),
+          (";", ";"), (":", ";"), ("(", "("), (")", "("), ('"', '"'), ("“", '"'), ("”", '"'),
+          ("—", "-"), ("–", "-"), (" - ", "-"))
+
+
+def gap_mark(gap: str) -> str | None:
+    """The punctuation that matters for context in the text between two words, if any.
+
+    >>> gap_mark(" "), gap_mark(", "), gap_mark(". "), gap_mark(" “")
+    (None, ',', '</s>', '"')
+    """
+    if not gap.strip(" "):
+        return None
+    for ch, mark in _MARKS:
+        if ch in gap:
+            return mark
+    return None
+
+
+def neighbours(text: str, toks: Sequence[Token], i: int, j: int) -> tuple[str, str]:
+    """Left and right context of tokens [i, j): a neighbouring word, a punctuation mark
+    (",", ";", "(", '"', "-") or a sentence boundary ("<s>", "</s>")."""
+    if i == 0:
+        left = SENT_START
+    else:
+        m = gap_mark(text[toks[i - 1].end : toks[i].start])
+        left = toks[i - 1].key if m is None else (SENT_START if m == SENT_END else m)
+    if j >= len(toks):
+        right = SENT_END
+    else:
+        m = gap_mark(text[toks[j - 1].end : toks[j].start])
+        right = toks[j].key if m is None else m
+    return left, right
+
+
+def context_keys(text: str) -> list[str]:
+    """Words, context punctuation and sentence markers in order: what the context model counts.
+
+    >>> context_keys("Yes, he said. It rained")
+    ['<s>', 'yes', ',', 'he', 'said', '</s>', '<s>', 'it', 'rained', '</s>']
+    """
+    out: list[str] = [SENT_START]
+    prev_end = None
+    for t in tokenize(text):
+        if prev_end is not None:
+            m = gap_mark(text[prev_end : t.start])
+            if m == SENT_END:
+                out += [SENT_END, SENT_START]
+            elif m is not None:
+                out.append(m)
+        out.append(t.key)
+        prev_end = t.end
+    out.append(SENT_END)
     return out
