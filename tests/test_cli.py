@@ -653,3 +653,22 @@ def test_sigterm_leaves_no_partial_output(tmp_path: Path) -> None:
     assert p.returncode == ExitCode.TERMINATED
     assert err == b"unspin: error: terminated\n"
     assert sorted(q.name for q in tmp_path.iterdir()) == ["in.txt", "runner.py"]
+
+
+def test_output_is_rebuilt_from_the_reported_repairs(monkeypatch) -> None:
+    """An engine whose .text disagrees with its repairs cannot change unreported bytes."""
+
+    def sloppy(text, options):
+        return Analysis(text.upper(), (Repair(0, 1, text[0], "Z", 0.9, "r.z"),), 0.5)
+
+    monkeypatch.setattr(unspin.engine, "analyze_text", sloppy)
+    r = run([], b"abc\r\n")
+    assert (r.exit_code, r.stdout_bytes) == (0, b"Zbc\r\n")
+
+    def inconsistent(text, options):
+        return Analysis(text, (Repair(0, 2, "no", "x", 0.9, "r.x"),), 0.5)
+
+    monkeypatch.setattr(unspin.engine, "analyze_text", inconsistent)
+    r = run([], b"abc")
+    assert r.exit_code == ExitCode.INTERNAL_ERROR
+    assert r.stdout_bytes == b""

@@ -282,6 +282,20 @@ class Document:
             yield raw, text, analysis
 
 
+def render(raw: bytes, text: str, analysis: Any) -> bytes:
+    """The output bytes of one block: ``raw`` itself unless there are repairs.
+
+    The output is rebuilt from the reported repairs (not taken from ``analysis.text``), so every
+    byte outside a repair span is the input's byte and the report always matches the output;
+    an engine that reported inconsistent repairs raises ``ValueError`` (an internal error).
+    """
+    if not analysis.repairs:
+        return raw
+    from unspin.repairs import apply_repairs
+
+    return apply_repairs(text, analysis.repairs).encode("utf-8")
+
+
 def validate(fp: IO[bytes], block_size: int = BLOCK_SIZE) -> None:
     """Check that all of ``fp`` is UTF-8 text (raises :class:`InputError`), then rewind it."""
     for _ in Document(iter_blocks(fp, block_size)):
@@ -452,7 +466,7 @@ def repair_file(src: str, dest: str, rel: str, options: Any, block_size: int) ->
                     for i, (raw, _text, analysis) in enumerate(doc):
                         if i == 0:
                             out.write(doc.bom)
-                        out.write(analysis.text.encode("utf-8") if analysis.repairs else raw)
+                        out.write(render(raw, _text, analysis))
                 except OSError as e:  # read error mid-file
                     raise InputError(os_error_message(e)) from None
         status = "repaired" if doc.nrepairs else "clean"

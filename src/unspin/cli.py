@@ -411,6 +411,7 @@ class _FilterRun:
             OutputError,
             iter_blocks,
             open_input,
+            render,
             validate,
         )
 
@@ -468,9 +469,7 @@ class _FilterRun:
                     repairs = sorted(analysis.repairs)
                     nrepairs += len(repairs)
                     if sink is not None:
-                        self._write(
-                            sink, analysis.text.encode("utf-8") if repairs else raw, target
-                        )
+                        self._write(sink, render(raw, text, analysis), target)
                     if locator is not None:
                         locator.start_block(text)
                         for r in repairs:
