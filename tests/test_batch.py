@@ -112,8 +112,12 @@ def test_report_jsonl_and_bad_files_do_not_stop_the_run(engine, src: Path, tmp_p
     rows = {row["path"]: row for row in map(json.loads, report.read_text().splitlines())}
     assert len(rows) == 7
     assert rows["2024/jan/a.txt"] == {
-        "path": "2024/jan/a.txt", "status": "repaired", "spin_score": 0.9, "repairs": 2,
-        "bytes": 27, "error": None,
+        "path": "2024/jan/a.txt",
+        "status": "repaired",
+        "spin_score": 0.9,
+        "repairs": 2,
+        "bytes": 27,
+        "error": None,
     }
     assert rows["2024/jan/b.txt"]["status"] == "clean"
     assert rows["2024/jan/b.txt"]["spin_score"] == 0.05
@@ -151,7 +155,9 @@ def test_resume_skips_complete_outputs(engine, src: Path, tmp_path: Path) -> Non
     (dest / "top.txt").unlink()  # an output that is missing
     r = run([str(src), str(dest), "-j", "1", "--resume", "--report", str(report)])
     assert r.exit_code == 0
-    status = {row["path"]: row["status"] for row in map(json.loads, report.read_text().splitlines())}
+    status = {
+        row["path"]: row["status"] for row in map(json.loads, report.read_text().splitlines())
+    }
     assert status == {
         "2024/feb/c.txt": "repaired",
         "2024/jan/a.txt": "skipped",
@@ -243,7 +249,8 @@ def test_interrupt_leaves_no_temp_files(monkeypatch, src: Path, tmp_path: Path) 
     assert leftovers == []
     # top.txt (empty) and 2024/feb/c.txt finished before Ctrl-C; their rows are kept
     assert [json.loads(x)["path"] for x in report.read_text().splitlines()] == [
-        "top.txt", "2024/feb/c.txt"
+        "top.txt",
+        "2024/feb/c.txt",
     ]
 
 
@@ -362,16 +369,29 @@ def test_workers_repair_with_two_jobs(tmp_path: Path) -> None:
         (root / f"d{i % 4}" / f"f{i}.txt").write_bytes(f"Doc {i} stated\r\n".encode())
     dest, report = tmp_path / "d", tmp_path / "r.csv"
     p = subprocess.run(
-        [sys.executable, str(_runner(tmp_path)), "0", "batch", str(root), str(dest), "-j", "2",
-         "--report", str(report)],
-        capture_output=True, timeout=120,
+        [
+            sys.executable,
+            str(_runner(tmp_path)),
+            "0",
+            "batch",
+            str(root),
+            str(dest),
+            "-j",
+            "2",
+            "--report",
+            str(report),
+        ],
+        capture_output=True,
+        timeout=120,
     )
     assert p.returncode == 0, p.stderr
     for i in range(20):
         assert (dest / f"d{i % 4}" / f"f{i}.txt").read_bytes() == f"Doc {i} said\r\n".encode()
     rows = list(csv.DictReader(io.StringIO(report.read_text())))
     assert len(rows) == 20 and {r["status"] for r in rows} == {"repaired"}
-    assert p.stderr.decode().splitlines()[-1] == "20 files: 20 repaired, 0 clean, 0 failed (0 skipped)"
+    assert (
+        p.stderr.decode().splitlines()[-1] == "20 files: 20 repaired, 0 clean, 0 failed (0 skipped)"
+    )
 
 
 def test_ctrl_c_with_workers(tmp_path: Path) -> None:
@@ -382,7 +402,9 @@ def test_ctrl_c_with_workers(tmp_path: Path) -> None:
     dest = tmp_path / "d"
     p = subprocess.Popen(
         [sys.executable, str(_runner(tmp_path)), "0.05", "batch", str(root), str(dest), "-j", "2"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 60
     while not list(dest.rglob("f*.txt")) and time.monotonic() < deadline and p.poll() is None:

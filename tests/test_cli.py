@@ -1,13 +1,14 @@
 """Tests of the ``unspin`` filter command (in-process with CliRunner, plus a few subprocesses).
 
-Repairs come from a fake engine (``unspin.engine.analyze_text`` monkeypatched) so these tests pin the
-CLI's own behaviour: bytes in = bytes out, streams, exit codes, error messages, atomic writes.
+Repairs come from a fake engine (``unspin.engine.analyze_text`` monkeypatched) so these tests pin
+the CLI's own behaviour: bytes in = bytes out, streams, exit codes, error messages, atomic writes.
 """
 
 from __future__ import annotations
 
 import difflib
 import io
+import itertools
 import json
 import os
 import re
@@ -114,8 +115,17 @@ def test_files_are_concatenated(engine: FakeEngine, tmp_path: Path) -> None:
 
 def test_options_reach_the_engine(engine: FakeEngine, tmp_path: Path) -> None:
     r = run(
-        ["--min-confidence", "0.7", "--disable", "saying.stated", "--disable", "name",
-         "--quotes", "protect", "--no-document-model"],
+        [
+            "--min-confidence",
+            "0.7",
+            "--disable",
+            "saying.stated",
+            "--disable",
+            "name",
+            "--quotes",
+            "protect",
+            "--no-document-model",
+        ],
         b"He stated it.",
     )
     assert r.stdout_bytes == b"He stated it."  # the disabled rule did not fire
@@ -155,7 +165,7 @@ def test_file_named_batch_via_dot_slash(engine: FakeEngine, tmp_path: Path, monk
     assert "unspin batch" in r.stderr
 
 
-# ------------------------------------------------------------------------------ check / diff / explain / json
+# ------------------------------------------------------------------ check / diff / explain / json
 
 
 def test_check_exit_codes(engine: FakeEngine, tmp_path: Path) -> None:
@@ -211,7 +221,16 @@ def test_json_format(engine: FakeEngine, tmp_path: Path) -> None:
     ]
     for d in good["repairs"]:
         assert decoded[d["start"] : d["end"]] == d["found"]
-        assert set(d) == {"start", "end", "found", "replacement", "confidence", "rule", "line", "col"}
+        assert set(d) == {
+            "start",
+            "end",
+            "found",
+            "replacement",
+            "confidence",
+            "rule",
+            "line",
+            "col",
+        }
     assert failed["path"] == str(bad) and failed["repairs"] == []
     assert failed["spin_score"] is None and "invalid UTF-8" in failed["error"]
 
@@ -219,7 +238,11 @@ def test_json_format(engine: FakeEngine, tmp_path: Path) -> None:
 def test_json_stdin_path_is_dash(engine: FakeEngine) -> None:
     r = run(["--format", "json"], b"clean")
     assert json.loads(r.stdout) == {
-        "schema": "unspin.cli/1", "path": "-", "repairs": [], "spin_score": 0.1, "error": None
+        "schema": "unspin.cli/1",
+        "path": "-",
+        "repairs": [],
+        "spin_score": 0.1,
+        "error": None,
     }
 
 
@@ -236,9 +259,7 @@ def test_diff_matches_difflib(engine: FakeEngine) -> None:
     new = fixed(text.encode()).decode()
     r = run(["--diff"], text.encode())
     assert r.exit_code == ExitCode.REPAIRS_FOUND
-    expected = "".join(
-        difflib.unified_diff(text.splitlines(True), new.splitlines(True), "-", "-")
-    )
+    expected = "".join(difflib.unified_diff(text.splitlines(True), new.splitlines(True), "-", "-"))
     assert expected.count("@@ -") == 3
     assert r.stdout == expected
 
@@ -261,10 +282,14 @@ def test_diff_is_the_same_in_any_block_split(step: int) -> None:
         d = UnifiedDiff(out, "a", "b")
         prev = 0
         for end in [*cuts, len(text)]:
-            d.feed(text[prev:end], [
-                Repair(r.start - prev, r.end - prev, r.found, r.replacement, 1.0, r.rule)
-                for r in reps if prev <= r.start and r.end <= end
-            ])
+            d.feed(
+                text[prev:end],
+                [
+                    Repair(r.start - prev, r.end - prev, r.found, r.replacement, 1.0, r.rule)
+                    for r in reps
+                    if prev <= r.start and r.end <= end
+                ],
+            )
             prev = end
         d.close()
         return out.getvalue()
@@ -528,7 +553,7 @@ def test_clean_big_file_round_trips(engine: FakeEngine, tmp_path: Path) -> None:
 def test_blocks_are_exact_and_clean(data: bytes) -> None:
     blocks = list(iter_blocks(io.BytesIO(data), 1000))
     assert b"".join(blocks) == data
-    for a, b in zip(blocks, blocks[1:]):
+    for a, b in itertools.pairwise(blocks):
         assert 500 <= len(a) <= 1001
         a.decode()
         assert not (a.endswith(b"\r") and b.startswith(b"\n"))
@@ -572,7 +597,9 @@ def test_locator_across_blocks() -> None:
 
 
 def _py(*args: str, **kw) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([sys.executable, *args], capture_output=True, timeout=60, **kw)
+    return subprocess.run(
+        [sys.executable, *args], capture_output=True, timeout=60, check=False, **kw
+    )
 
 
 def test_import_is_lazy() -> None:
@@ -596,8 +623,11 @@ def test_python_m_unspin_dev_full() -> None:
         pytest.skip("needs /dev/full")
     with open("/dev/full", "wb") as full:
         p = subprocess.run(
-            [sys.executable, "-m", "unspin"], input=b"x" * 100_000, stdout=full,
-            stderr=subprocess.PIPE, timeout=60,
+            [sys.executable, "-m", "unspin"],
+            input=b"x" * 100_000,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            timeout=60,
         )
     assert p.returncode == ExitCode.OUTPUT_ERROR
     assert p.stderr == b"unspin: error: cannot write standard output: No space left on device\n"
@@ -608,8 +638,11 @@ def test_python_m_unspin_broken_pipe(tmp_path: Path) -> None:
     big.write_bytes(b"Plain words on a line.\n\n" * 80_000)  # ~2 MB
     p = subprocess.run(
         f"'{sys.executable}' -m unspin --block-size 65536 '{big}' | head -c 1 >/dev/null; "
-        "echo \"rc=${PIPESTATUS[0]}\"",
-        shell=True, executable="/bin/bash", capture_output=True, timeout=120,
+        'echo "rc=${PIPESTATUS[0]}"',
+        shell=True,
+        executable="/bin/bash",
+        capture_output=True,
+        timeout=120,
     )
     assert p.stdout.strip() == b"rc=141"
     assert p.stderr == b""  # no traceback, no "Exception ignored"

@@ -475,7 +475,11 @@ def repair_file(src: str, dest: str, rel: str, options: Any, block_size: int) ->
         return FileResult(rel, "failed", error=str(e), kind="input", bytes=_size(src))
     except OutputError as e:
         return FileResult(
-            rel, "failed", error=f"cannot write {dest}: {e.args[0]}", kind="output", bytes=_size(src)
+            rel,
+            "failed",
+            error=f"cannot write {dest}: {e.args[0]}",
+            kind="output",
+            bytes=_size(src),
         )
     except Exception as e:  # an engine bug must not stop a batch of a million files
         return FileResult(

@@ -271,7 +271,9 @@ class UnifiedDiff:
         if not self.header_done:
             out.append(f"--- {self.names[0]}\n+++ {self.names[1]}\n")
             self.header_done = True
-        out.append(f"@@ -{_hunk_range(self.h_old, self.h_oc)} +{_hunk_range(self.h_new, self.h_nc)} @@\n")
+        out.append(
+            f"@@ -{_hunk_range(self.h_old, self.h_oc)} +{_hunk_range(self.h_new, self.h_nc)} @@\n"
+        )
         for line in self.hunk:
             out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
         self.out.write("".join(out).encode("utf-8"))
@@ -294,7 +296,8 @@ def _engine_options(f: Any) -> Any:
         type=click.Choice(["auto", "repair", "protect"]),
         default="auto",
         show_default=True,
-        help="Quoted speech: repair only when the quote itself looks spun (auto), always, or never.",
+        help="Quoted speech: repair only when the quote itself looks spun (auto), always, "
+        "or never.",
     )(f)
     f = click.option(
         "--disable",
@@ -320,9 +323,9 @@ def _engine_options(f: Any) -> Any:
         metavar="P",
         help="Apply only repairs at least this confident (0-1; default 0.5).",
     )(f)
-    f = click.option(
-        "--block-size", type=click.IntRange(min=64), default=None, hidden=True
-    )(f)  # streaming block size in bytes (tests and experiments)
+    f = click.option("--block-size", type=click.IntRange(min=64), default=None, hidden=True)(
+        f
+    )  # streaming block size in bytes (tests and experiments)
     return f
 
 
@@ -377,7 +380,9 @@ class _FilterRun:
         self.explain = params["explain"]
         self.in_place = params["in_place"]
         self.output = params["output"]
-        self.text_to_stdout = not (self.check or self.diff or self.json or self.in_place or self.output)
+        self.text_to_stdout = not (
+            self.check or self.diff or self.json or self.in_place or self.output
+        )
         stdout_busy = self.text_to_stdout or self.diff or self.json
         self.explain_to_stderr = stdout_busy
 
@@ -560,7 +565,8 @@ class _FilterRun:
             raise OutputError(os_error_message(e), backup) from None
 
     def _explain(self, name: str, line: int, col: int, r: Any) -> None:
-        text = f"{name}:{line}:{col}: {r.rule}: {r.found!r} -> {r.replacement!r} ({r.confidence:.2f})\n"
+        where = f"{name}:{line}:{col}"
+        text = f"{where}: {r.rule}: {r.found!r} -> {r.replacement!r} ({r.confidence:.2f})\n"
         if self.explain_to_stderr:
             sys.stderr.write(text)
         else:
@@ -569,7 +575,8 @@ class _FilterRun:
     def _json_begin(self, name: str) -> None:
         import json
 
-        head = f'{{"schema": "{JSON_SCHEMA}", "path": {json.dumps(name, ensure_ascii=False)}, "repairs": ['
+        path = json.dumps(name, ensure_ascii=False)
+        head = f'{{"schema": "{JSON_SCHEMA}", "path": {path}, "repairs": ['
         self.stdout.write(head.encode("utf-8"))
 
     def _json_repair(self, state: Any, base: int, line: int, col: int, r: Any) -> None:
@@ -587,7 +594,7 @@ class _FilterRun:
 
         tail = {"spin_score": None if score is None else round(score, 4), "error": err}
         body = json.dumps(tail, ensure_ascii=False)[1:]  # '"spin_score": ..., "error": ...}'
-        self.stdout.write(f"], {body}\n".encode("utf-8"))
+        self.stdout.write(f"], {body}\n".encode())
 
 
 class _Terminated(BaseException):
@@ -620,7 +627,10 @@ def _guard(run: Any) -> ExitCode:
     except Exception as e:  # a bug: one line, not a traceback (UNSPIN_DEBUG=1 shows it)
         if os.environ.get("UNSPIN_DEBUG"):
             raise
-        error(f"internal error: {type(e).__name__}: {e} (please report this; UNSPIN_DEBUG=1 for details)")
+        error(
+            f"internal error: {type(e).__name__}: {e} "
+            "(please report this; UNSPIN_DEBUG=1 for details)"
+        )
         return ExitCode.INTERNAL_ERROR
     finally:
         if old is not None:
@@ -661,13 +671,21 @@ class _FilterCommand(click.Command):
     context_class = _AliasRootContext
 
 
-@click.command(cls=_FilterCommand, help=FILTER_HELP, context_settings={"help_option_names": ["-h", "--help"]})
+@click.command(
+    cls=_FilterCommand, help=FILTER_HELP, context_settings={"help_option_names": ["-h", "--help"]}
+)
 @click.argument("files", nargs=-1, metavar="[FILE]...")
-@click.option("-o", "--output", metavar="FILE", help="Write to FILE (one input only; never the input).")
-@click.option("-i", "--in-place", is_flag=True, help="Rewrite each FILE atomically (temp file + rename).")
+@click.option(
+    "-o", "--output", metavar="FILE", help="Write to FILE (one input only; never the input)."
+)
+@click.option(
+    "-i", "--in-place", is_flag=True, help="Rewrite each FILE atomically (temp file + rename)."
+)
 @click.option("--backup", metavar="SUFFIX", help="With -i: keep the original as FILE+SUFFIX.")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if any repair would be made.")
-@click.option("--diff", is_flag=True, help="Print a unified diff instead of the text; exit 1 if non-empty.")
+@click.option(
+    "--diff", is_flag=True, help="Print a unified diff instead of the text; exit 1 if non-empty."
+)
 @click.option(
     "--explain",
     is_flag=True,
@@ -750,9 +768,15 @@ Exit codes: 0 ok; 2 usage error; 3 some files failed; 4 internal error;
     "Repeatable.",
 )
 @click.option(
-    "-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: all cores)."
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (default: all cores).",
 )
-@click.option("--report", metavar="FILE", help="Per-file report: JSON Lines, or CSV if FILE ends in .csv.")
+@click.option(
+    "--report", metavar="FILE", help="Per-file report: JSON Lines, or CSV if FILE ends in .csv."
+)
 @click.option("--resume", is_flag=True, help="Skip files whose output is already complete.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @_engine_options
