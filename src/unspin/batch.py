@@ -753,8 +753,24 @@ def run_batch(
         pool = multiprocessing.get_context("spawn").Pool(
             jobs, initializer=init_worker, initargs=(option_kwargs, block_size)
         )
+        pids = _worker_pids(pool)
         try:
-            for result in pool.imap_unordered(work, feed, chunksize=chunk):
+            results = pool.imap_unordered(work, feed, chunksize=chunk)
+            while True:
+                try:
+                    result = results.next(timeout=0.5)
+                except StopIteration:
+                    break
+                except multiprocessing.TimeoutError:
+                    # A worker killed from outside (OOM killer, segfault) takes its tasks with
+                    # it and Pool would wait for them forever: stop instead of hanging.
+                    if _worker_pids(pool) != pids:
+                        raise WorkerDied(
+                            "a worker process died (killed, or out of memory?); the files it "
+                            "was working on are missing from the results; rerun with --resume"
+                        ) from None
+                    drain()
+                    continue
                 feed.release()
                 drain()
                 record(result)
@@ -770,6 +786,15 @@ def run_batch(
         progress.update(done_files, done_bytes, force=True)
         progress.clear()
     return BatchSummary(counts, kinds)
+
+
+class WorkerDied(Exception):
+    """A batch worker process ended without finishing its tasks."""
+
+
+def _worker_pids(pool: Any) -> frozenset[int | None]:
+    """The live worker processes of a Pool (it replaces dead workers with new ones)."""
+    return frozenset(p.pid for p in getattr(pool, "_pool", ()) if p.exitcode is None)
 
 
 def _complete(src: str, dest: str) -> bool:

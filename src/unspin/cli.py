@@ -798,6 +798,7 @@ def _run_batch(src: str, dest: str, kwargs: dict[str, Any], params: dict[str, An
         OutputError,
         Progress,
         Report,
+        WorkerDied,
         count_files,
         os_error_message,
         run_batch,
@@ -840,6 +841,12 @@ def _run_batch(src: str, dest: str, kwargs: dict[str, Any], params: dict[str, An
             on_error=on_error,
             block_size=params["block_size"] or BLOCK_SIZE,
         )
+    except WorkerDied as e:
+        progress.clear()
+        if report is not None:
+            report.close()
+        error(str(e))
+        return ExitCode.INTERNAL_ERROR
     except BaseException:
         progress.clear()
         if report is not None:

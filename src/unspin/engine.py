@@ -13,13 +13,24 @@
 from __future__ import annotations
 
 import functools
+import math
 import re
 from dataclasses import dataclass
 
 from . import guards
 from .casing import transfer_case
 from .errors import BYTES_ERROR
-from .model import CASES, Model, combine, features, load_model, logit, sigmoid
+from .model import (
+    CASES,
+    Model,
+    left_gain,
+    load_model,
+    logit,
+    right_gain,
+    side_gain,
+    sigmoid,
+    unigram_gain,
+)
 from .learn import doc_counts, phrase_counter, sibling_index
 from .options import Options
 from .repairs import Analysis, Repair
@@ -29,38 +40,39 @@ from .tokens import Token, neighbours, tokenize
 Key = tuple[str, ...]
 
 
+#: Rows whose prior is below this in every letter case almost never fire; leaving them out of
+#: matching keeps the engine fast and changes nothing measurable (see benchmarks/quality.py).
+PRUNE_PRIOR = 0.03
+
+
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """A table row prepared for matching."""
+    """A table row prepared for matching, with the parts of its score that do not depend on
+    where it occurs precomputed for each letter case (l, c, s, u)."""
 
+    index: int
     rule: Rule
     spun: Key
     original: Key
-    stats: tuple[int, ...] | None  # occurrences by case (l c s u), then substitutions by case
-    shift: float  # log-odds correction from training-text base rates to news base rates
+    spun_text: str
+    original_text: str
+    priors: tuple[float, float, float, float]
+    base: tuple[float, float, float, float]  # constant part of the combiner's log-odds
 
-    def prior(self, case: str) -> float:
-        """P(original | spun phrase in this letter case), from training counts when there are any,
-        moved to news base rates."""
-        st = self.stats
-        if st is None:
-            p = self.rule.prior
-        else:
-            n_all, k_all = sum(st[:4]), sum(st[4:])
-            pooled = (k_all + 0.05) / (n_all + 1.0)
-            ci = CASES.index(case)
-            p = (st[4 + ci] + 3.0 * pooled) / (st[ci] + 3.0)
-        if self.shift:
-            p = sigmoid(logit(p) + self.shift)
-        return p
 
-    @property
-    def original_text(self) -> str:
-        return " ".join(self.original)
-
-    @property
-    def evidence(self) -> int:
-        return sum(self.stats[4:]) if self.stats else 0
+def entry_prior(rule: Rule, stats: tuple[int, ...] | None, shift: float, case: str) -> float:
+    """P(original | spun phrase in this letter case): training counts when there are any, else
+    the table's prior; then moved from training-text to news base rates by ``shift``."""
+    if stats is None:
+        p = rule.prior
+    else:
+        n_all, k_all = sum(stats[:4]), sum(stats[4:])
+        pooled = (k_all + 0.05) / (n_all + 1.0)
+        ci = CASES.index(case)
+        p = (stats[4 + ci] + 3.0 * pooled) / (stats[ci] + 3.0)
+    if shift:
+        p = sigmoid(logit(p) + shift)
+    return p
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +82,8 @@ class Compiled:
     entries: dict[Key, tuple[Entry, ...]]
     first_words: dict[str, int]
     siblings: dict[Key, tuple[Key, ...]]
+    left_cache: dict[tuple[int, int, str], float]
+    right_cache: dict[tuple[int, int, str], float]
 
 
 @dataclass(slots=True)
@@ -83,17 +97,37 @@ class Candidate:
 
 
 def compile_rules(rules: tuple[Rule, ...], model: Model) -> Compiled:
-    """Index rules by spun phrase; attach the model's statistics for each (spun, original) pair."""
+    """Index rules by spun phrase, with their priors and constant score terms."""
+    w = model.combiner
+    ctx = model.context
     grouped: dict[Key, list[Entry]] = {}
     for r in rules:
         s, o = phrase_key(r.spun), phrase_key(r.original)
+        stats = model.rule_stats.get((s, o))
         shift = max(-3.0, min(3.0, model.domain_shift(o) - model.domain_shift(s)))
-        grouped.setdefault(s, []).append(Entry(r, s, o, model.rule_stats.get((s, o)), shift))
+        priors = tuple(entry_prior(r, stats, shift, c) for c in CASES)
+        if max(priors) < PRUNE_PRIOR and stats is not None:
+            continue
+        evidence = sum(stats[4:]) if stats else 0
+        const = (w[0] + w[4] * math.log1p(evidence) + w[5] * (1.0 if len(s) > 1 else 0.0)
+                 + w[6] * unigram_gain(ctx, s, o))
+        base = tuple(const + w[1] * logit(p) for p in priors)
+        e = Entry(len(grouped), r, s, o, " ".join(s), " ".join(o), priors, base)  # type: ignore[arg-type]
+        grouped.setdefault(s, []).append(e)
+    entries = {k: tuple(v) for k, v in grouped.items()}
+    # number every entry uniquely (the cache keys use it)
+    n = 0
+    for k, v in entries.items():
+        fixed = []
+        for e in v:
+            fixed.append(Entry(n, e.rule, e.spun, e.original, e.spun_text, e.original_text, e.priors, e.base))
+            n += 1
+        entries[k] = tuple(fixed)
     first: dict[str, int] = {}
-    for s in grouped:
+    for s in entries:
         first[s[0]] = max(first.get(s[0], 0), len(s))
-    sibs = sibling_index((e.spun, e.original) for v in grouped.values() for e in v)
-    return Compiled({k: tuple(v) for k, v in grouped.items()}, first, sibs)
+    sibs = sibling_index((e.spun, e.original) for v in entries.values() for e in v)
+    return Compiled(entries, first, sibs, {}, {})
 
 
 @functools.cache
@@ -159,6 +193,8 @@ def analyze_text(text: str, options: Options) -> Analysis:
             quote_factor = model.spin_probability(quoted_keys)
             if options.use_document_model:
                 quote_factor = min(1.0, quote_factor / max(spin, 1e-9))
+    if doc_factor < options.min_confidence or doc_factor == 0.0:
+        return Analysis(text, (), spin)  # no repair can reach the threshold in this document
     cands = _candidates(text, toks, compiled, model, doc_factor)
     if quote_of is not None and quote_factor < 1.0:
         for c in cands:
@@ -216,38 +252,73 @@ def _plain_gaps(text: str, toks: list[Token], i: int, j: int) -> bool:
     return True
 
 
+_CACHE_LIMIT = 500_000
+_CASE_INDEX = {c: k for k, c in enumerate(CASES)}
+
+
 def _candidates(
     text: str, toks: list[Token], compiled: Compiled, model: Model, doc_factor: float
 ) -> list[Candidate]:
     entries, first, sibs = compiled.entries, compiled.first_words, compiled.siblings
     n = len(toks)
+    keys = [t.key for t in toks]
     found: list[tuple[int, int, Key]] = []
-    for i, tok in enumerate(toks):
-        longest = first.get(tok.key)
+    for i, k in enumerate(keys):
+        longest = first.get(k)
         if longest is None:
             continue
-        for j in range(i + 1, min(n, i + longest) + 1):
-            key = tuple(t.key for t in toks[i:j])
-            if key in entries and (j - i == 1 or _plain_gaps(text, toks, i, j)):
+        if (k,) in entries:
+            found.append((i, i + 1, (k,)))
+        for j in range(i + 2, min(n, i + longest) + 1):
+            key = tuple(keys[i:j])
+            if key in entries and _plain_gaps(text, toks, i, j):
                 found.append((i, j, key))
     if not found:
         return []
-    counter = phrase_counter([t.key for t in toks], found)
-    ctx, weights = model.context, model.combiner
+    counter = phrase_counter(keys, found)
+    group_total: dict[Key, int] = {}
+    ctx, w = model.context, model.combiner
+    w_left, w_right, w_seen_l, w_seen_r, w_doc_o, w_doc_s = w[2], w[3], w[7], w[8], w[9], w[10]
+    lcache, rcache = compiled.left_cache, compiled.right_cache
+    if len(lcache) > _CACHE_LIMIT:
+        lcache.clear()
+    if len(rcache) > _CACHE_LIMIT:
+        rcache.clear()
+    seen = model.seen_side
     out: list[Candidate] = []
     for i, j, key in found:
         case = _span_case(toks, i, j)
         if case == "m":
             continue
+        ci = _CASE_INDEX[case]
         left, right = neighbours(text, toks, i, j)
-        spun_text = " ".join(key)
         for e in entries[key]:
-            if not guards.allows(e.rule, toks, i, j, case):
+            if e.rule.guard or e.rule.protect:
+                if not guards.allows(e.rule, toks, i, j, case):
+                    continue
+            p = e.priors[ci]
+            if p < PRUNE_PRIOR:
                 continue
-            seen = model.seen(spun_text, e.original_text, left, right)
-            feats = features(ctx, e.prior(case), e.evidence, e.spun, e.original, left, right,
-                             seen, doc_counts(counter, sibs[e.original], key))
-            out.append(Candidate(i, j, e, combine(weights, feats) * doc_factor))
+            lk = (e.index, ci, left)
+            lt = lcache.get(lk)
+            if lt is None:
+                n_l, k_l = seen(e.spun_text, e.original_text, "<", left)
+                lt = w_left * left_gain(ctx, left, e.spun, e.original) + w_seen_l * side_gain(n_l, k_l, p)
+                lcache[lk] = lt
+            rk = (e.index, ci, right)
+            rt = rcache.get(rk)
+            if rt is None:
+                n_r, k_r = seen(e.spun_text, e.original_text, ">", right)
+                rt = w_right * right_gain(ctx, right, e.spun, e.original) + w_seen_r * side_gain(n_r, k_r, p)
+                rcache[rk] = rt
+            total = group_total.get(e.original)
+            if total is None:
+                total = group_total[e.original] = sum(counter[x] for x in sibs[e.original])
+            d_s = counter[e.spun_text]
+            d_o = total - d_s  # same as learn.doc_counts: the group minus this spun form
+            d_s -= 1
+            z = e.base[ci] + lt + rt + w_doc_o * math.log1p(d_o) + w_doc_s * math.log1p(d_s)
+            out.append(Candidate(i, j, e, sigmoid(z) * doc_factor))
     return out
 
 

@@ -213,23 +213,23 @@ def case_prior(st: FoldStats, s: Key, o: Key, case: str) -> float:
     return (k + 3.0 * pooled) / (n + 3.0)
 
 
-def sibling_index(pairs) -> dict[Key, tuple[Key, ...]]:
-    """For each original phrase: itself and every spun form the table derives from it."""
-    sib: dict[Key, set[Key]] = collections.defaultdict(set)
+def sibling_index(pairs) -> dict[Key, tuple[str, ...]]:
+    """For each original phrase: itself and every spun form the table derives from it (as text)."""
+    sib: dict[Key, set[str]] = collections.defaultdict(set)
     for s, o in pairs:
-        sib[o].update((s, o))
+        sib[o].update((" ".join(s), " ".join(o)))
     return {o: tuple(v) for o, v in sib.items()}
 
 
-def doc_counts(counter: collections.Counter, sibs: tuple[Key, ...], s: Key) -> tuple[int, int]:
+def doc_counts(counter: collections.Counter, sibs: tuple[str, ...], s: str) -> tuple[int, int]:
     """(other members of the original's group seen in this document, other copies of ``s``)."""
     return sum(counter[x] for x in sibs if x != s), counter[s] - 1
 
 
 def phrase_counter(keys: Sequence[str], occs: Sequence[tuple[int, int, Key]]) -> collections.Counter:
     """Counts of single words and of the multi-word table phrases found in a document."""
-    c: collections.Counter = collections.Counter((k,) for k in keys)
-    c.update(s for i, j, s in occs if j - i > 1)
+    c: collections.Counter = collections.Counter(keys)
+    c.update(" ".join(s) for i, j, s in occs if j - i > 1)
     return c
 
 

@@ -82,6 +82,23 @@ def side_gain(n_ctx: int, k_ctx: int, p: float) -> float:
     return max(-4.0, min(4.0, logit((k_ctx + 2.0 * p) / (n_ctx + 2.0)) - logit(p)))
 
 
+def left_gain(ctx: ContextModel, left: str, spun: Sequence[str], original: Sequence[str]) -> float:
+    """How much better the original's first word follows ``left`` than the spun one's (clipped)."""
+    g = ctx.lift_left(left, original[0]) - ctx.lift_left(left, spun[0])
+    return max(-6.0, min(6.0, g))
+
+
+def right_gain(ctx: ContextModel, right: str, spun: Sequence[str], original: Sequence[str]) -> float:
+    """How much better ``right`` follows the original's last word than the spun one's (clipped)."""
+    g = ctx.lift_right(original[-1], right) - ctx.lift_right(spun[-1], right)
+    return max(-6.0, min(6.0, g))
+
+
+def unigram_gain(ctx: ContextModel, spun: Sequence[str], original: Sequence[str]) -> float:
+    """Log frequency ratio of the original's and the spun phrase's first words (clipped)."""
+    return max(-8.0, min(8.0, ctx.logp(original[0]) - ctx.logp(spun[0])))
+
+
 def features(
     ctx: ContextModel,
     prior: float,
@@ -93,22 +110,20 @@ def features(
     seen: tuple[int, int, int, int] = (0, 0, 0, 0),
     doc_counts: tuple[int, int] = (0, 0),
 ) -> list[float]:
-    """The combiner's inputs for replacing ``spun`` by ``original`` between ``left`` and ``right``."""
-    left_gain = ctx.lift_left(left, original[0]) - ctx.lift_left(left, spun[0])
-    right_gain = ctx.lift_right(original[-1], right) - ctx.lift_right(spun[-1], right)
-    # Clip so one freak bigram cannot overrule everything else.
-    left_gain = max(-6.0, min(6.0, left_gain))
-    right_gain = max(-6.0, min(6.0, right_gain))
-    uni = ctx.logp(original[0]) - ctx.logp(spun[0])
+    """The combiner's inputs for replacing ``spun`` by ``original`` between ``left`` and ``right``.
+
+    The engine evaluates the same terms piecewise (see :class:`unspin.engine.Scorer`); a test
+    checks that both agree.
+    """
     n_l, k_l, n_r, k_r = seen
     return [
         1.0,
         logit(prior),
-        left_gain,
-        right_gain,
+        left_gain(ctx, left, spun, original),
+        right_gain(ctx, right, spun, original),
         math.log1p(evidence),
         1.0 if len(spun) > 1 else 0.0,
-        max(-8.0, min(8.0, uni)),
+        unigram_gain(ctx, spun, original),
         side_gain(n_l, k_l, prior),
         side_gain(n_r, k_r, prior),
         math.log1p(doc_counts[0]),
@@ -148,12 +163,11 @@ class Model:
         self.doc_bias, self.doc_scale = document
         self.rule_stats = rule_stats
 
-    def seen(self, spun: str, original: str, left: str, right: str) -> tuple[int, int, int, int]:
-        """Training counts of (spun next to left/right word) and of those that were artifacts."""
-        side = self.side
-        kl, kr = spun + "\t<" + left, spun + "\t>" + right
-        o = original + "\t"
-        return (side.get(kl, 0), side.get(o + kl, 0), side.get(kr, 0), side.get(o + kr, 0))
+    def seen_side(self, spun: str, original: str, side: str, word: str) -> tuple[int, int]:
+        """How often training text had ``spun`` with ``word`` on this side (``<`` left, ``>``
+        right), and how many of those were artifacts of ``original``."""
+        k = spun + "\t" + side + word
+        return self.side.get(k, 0), self.side.get(original + "\t" + k, 0)
 
     def domain_shift(self, phrase: tuple[str, ...]) -> float:
         """log P_news(phrase) - log P_train(phrase): how much likelier the phrase is in news.

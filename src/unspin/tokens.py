@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 WORD_RE = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+(?:['’][^\W_]+)*")
 # Characters in a gap before a token that make it the start of a sentence or of a quotation.
-_SENTENCE_BREAK = re.compile(r"[.!?:;\"“”‘«»()\[\]\n]|^\s*[-–—•*]")
+_SENTENCE_BREAK = re.compile(r"[.!?:;\"“”‘«»()\[\]\n•]")
 
 
 class Token(NamedTuple):
@@ -49,16 +49,20 @@ def tokenize(text: str) -> list[Token]:
     [('he', 's'), ('said', 'l'), ('we', 's'), ("won't", 'l'), ('stop', 'l'), ('us', 'u'), ('troops', 'l')]
     """
     out: list[Token] = []
+    append = out.append
     prev_end = 0
     for m in WORD_RE.finditer(text):
         start, end = m.span()
         word = m.group()
-        gap = text[prev_end:start]
-        at_start = not out or bool(_SENTENCE_BREAK.search(gap))
         key = word.lower()
+        if key == word:  # the common case: no capitals, so no need to look for a sentence start
+            case = "l"
+        else:
+            at_start = not out or _SENTENCE_BREAK.search(text, prev_end, start) is not None
+            case = case_class(word, at_start)
         if "’" in key:
             key = key.replace("’", "'")
-        out.append(Token(word, key, start, end, case_class(word, at_start)))
+        append(Token(word, key, start, end, case))
         prev_end = end
     return out
 
