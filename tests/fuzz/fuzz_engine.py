@@ -39,8 +39,10 @@ def test_one_input(data: bytes) -> None:
         raise AssertionError("repairs do not replay to the output")
     if not 0.0 <= a.spin_score <= 1.0:
         raise AssertionError(f"spin_score {a.spin_score}")
-    if unspin.restore(a.text, **opts) != a.text:
-        raise AssertionError("second run changed the output")
+    # idempotence is promised for min_confidence > 0 (see tests/conftest.py)
+    if opts.get("min_confidence", unspin.DEFAULT_MIN_CONFIDENCE) > 0:
+        if unspin.restore(a.text, **opts) != a.text:
+            raise AssertionError("second run changed the output")
 
 
 def main() -> None:
