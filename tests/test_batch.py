@@ -343,6 +343,9 @@ from unspin.repairs import Analysis, Repair, apply_repairs
 
 # Runs in the parent and, as __mp_main__, in every spawned worker: the fake engine is everywhere.
 def fake(text, options):
+    if "KILLME" in text:
+        import os, signal
+        os.kill(os.getpid(), signal.SIGKILL)  # like the OOM killer
     time.sleep(float(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1][0].isdigit() else 0.05)
     reps = tuple(Repair(m.start(), m.end(), m.group(), "said", 0.9, "fake.said")
                  for m in re.finditer("stated", text))
@@ -420,3 +423,31 @@ def test_ctrl_c_with_workers(tmp_path: Path) -> None:
     assert 0 < len(outputs) < 200
     for out in outputs:
         assert out.read_bytes() == b"He said it.\n" * 50  # every output present is complete
+
+
+def test_killed_worker_stops_the_run_instead_of_hanging(tmp_path: Path) -> None:
+    root = tmp_path / "s"
+    root.mkdir()
+    for i in range(10):
+        (root / f"f{i}.txt").write_bytes(b"KILLME" if i == 3 else b"fine stated")
+    p = subprocess.run(
+        [
+            sys.executable,
+            str(_runner(tmp_path)),
+            "0",
+            "batch",
+            str(root),
+            str(tmp_path / "d"),
+            "-j",
+            "2",
+        ],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert p.returncode == ExitCode.INTERNAL_ERROR
+    assert b"unspin: error: a worker process died" in p.stderr
+    summary = p.stderr.decode().splitlines()[-1]
+    assert re.fullmatch(r"10 files: \d+ repaired, 0 clean, [1-9]\d* failed \(0 skipped\)", summary)
+    assert b"Traceback" not in p.stderr
+    assert not list((tmp_path / "d").rglob("*.unspin-tmp"))

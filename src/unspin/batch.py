@@ -525,6 +525,22 @@ def work(task: tuple[str, str, str]) -> FileResult:
     return repair_file(src, dest, rel, _WORKER["options"], _WORKER["block_size"])
 
 
+def work_chunk(tasks: list[tuple[str, str, str]]) -> list[FileResult]:
+    """Pool task: repair a few files (one round trip for several small files)."""
+    return [work(task) for task in tasks]
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def _matches(rel: str, name: str, patterns: tuple[str, ...]) -> bool:
     from fnmatch import fnmatch
 
@@ -663,6 +679,7 @@ class _Throttle:
 class BatchSummary:
     counts: dict[str, int]
     kinds: set[str]
+    fatal: str | None = None  # why the run stopped early (a worker process died)
 
     @property
     def total(self) -> int:
@@ -700,6 +717,7 @@ def run_batch(
     side: queue.SimpleQueue[FileResult] = queue.SimpleQueue()  # results decided by the walk
     counts = dict.fromkeys(STATUSES, 0)
     kinds: set[str] = set()
+    fatal: str | None = None
     done_files = 0
     done_bytes = 0
 
@@ -748,48 +766,98 @@ def run_batch(
     else:
         import multiprocessing
 
-        chunk = 4
-        feed = _Throttle(tasks(), limit=jobs * chunk * 4)
+        chunk = 4  # files per task: fewer round trips; results still stream back per chunk
+        inflight: dict[str, list[tuple[str, str, str]]] = {}  # chunks handed to the pool
+
+        def chunks() -> Iterator[list[tuple[str, str, str]]]:
+            for c in _chunks(tasks(), chunk):
+                inflight[c[0][2]] = c
+                yield c
+
+        feed = _Throttle(chunks(), limit=jobs * 4)
         pool = multiprocessing.get_context("spawn").Pool(
             jobs, initializer=init_worker, initargs=(option_kwargs, block_size)
         )
         pids = _worker_pids(pool)
         try:
-            results = pool.imap_unordered(work, feed, chunksize=chunk)
+            results = pool.imap_unordered(work_chunk, feed)
             while True:
                 try:
-                    result = results.next(timeout=0.5)
+                    chunk_results = results.next(timeout=0.5)
                 except StopIteration:
                     break
                 except multiprocessing.TimeoutError:
                     # A worker killed from outside (OOM killer, segfault) takes its tasks with
                     # it and Pool would wait for them forever: stop instead of hanging.
                     if _worker_pids(pool) != pids:
-                        raise WorkerDied(
-                            "a worker process died (killed, or out of memory?); the files it "
-                            "was working on are missing from the results; rerun with --resume"
-                        ) from None
+                        fatal = (
+                            "a worker process died (killed, or out of memory?); the run was "
+                            "stopped; rerun with --resume to finish"
+                        )
+                        break
                     drain()
                     continue
                 feed.release()
+                inflight.pop(chunk_results[0].path, None)
                 drain()
-                record(result)
+                for result in chunk_results:
+                    record(result)
             drain()
-            pool.close()
+            if fatal is None:
+                pool.close()
         except BaseException:
             feed.stopped.set()
             pool.terminate()
             raise
         finally:
+            if fatal is not None:
+                feed.stopped.set()
+                pool.terminate()
             pool.join()
+            _reap_children(multiprocessing)
+        if fatal is not None:
+            # the chunks that never came back: not done; drop the dead worker's temporary files
+            for c in list(inflight.values()):
+                for _s_path, d_path, rel in c:
+                    _remove_temps(d_path)
+                    record(
+                        FileResult(
+                            rel,
+                            "failed",
+                            error="not processed: a worker process died",
+                            kind="internal",
+                        )
+                    )
     if progress:
         progress.update(done_files, done_bytes, force=True)
         progress.clear()
-    return BatchSummary(counts, kinds)
+    return BatchSummary(counts, kinds, fatal)
 
 
-class WorkerDied(Exception):
-    """A batch worker process ended without finishing its tasks."""
+def _reap_children(multiprocessing: Any) -> None:
+    """Stop workers that Pool started while it was being terminated (a replacement for a dead
+    worker can slip past ``terminate``, and it would hold our pipes open forever)."""
+    children = multiprocessing.active_children()
+    for child in children:
+        child.terminate()
+    for child in children:
+        child.join(5)
+        if child.is_alive():
+            child.kill()
+            child.join(5)
+
+
+def _remove_temps(dest: str) -> None:
+    """Remove temporary files of ``dest`` left by a worker that was killed (SIGKILL)."""
+    import glob
+
+    directory, name = os.path.split(dest)
+    pattern = os.path.join(glob.escape(directory), f".{glob.escape(name)}.*{TMP_SUFFIX}")
+    for tmp in glob.glob(pattern):
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
 
 
 def _worker_pids(pool: Any) -> frozenset[int | None]:

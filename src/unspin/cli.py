@@ -798,7 +798,6 @@ def _run_batch(src: str, dest: str, kwargs: dict[str, Any], params: dict[str, An
         OutputError,
         Progress,
         Report,
-        WorkerDied,
         count_files,
         os_error_message,
         run_batch,
@@ -841,12 +840,6 @@ def _run_batch(src: str, dest: str, kwargs: dict[str, Any], params: dict[str, An
             on_error=on_error,
             block_size=params["block_size"] or BLOCK_SIZE,
         )
-    except WorkerDied as e:
-        progress.clear()
-        if report is not None:
-            report.close()
-        error(str(e))
-        return ExitCode.INTERNAL_ERROR
     except BaseException:
         progress.clear()
         if report is not None:
@@ -862,6 +855,8 @@ def _run_batch(src: str, dest: str, kwargs: dict[str, Any], params: dict[str, An
         except OutputError as e:
             error(f"cannot write {params['report']}: {e.args[0]}")
             codes.add(ExitCode.OUTPUT_ERROR)
+    if summary.fatal:
+        error(summary.fatal)
     sys.stderr.write(summary.line() + "\n")
     kind_codes = {
         "input": ExitCode.INPUT_ERROR,
