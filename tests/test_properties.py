@@ -357,3 +357,42 @@ def test_mutations_really_mutate() -> None:
 
     find(mutated_article(), lambda t: t not in SPUN_PARAGRAPHS and any(c.isupper() for c in t[1:3]))
     find(nasty_document, lambda t: "\r\n" in t and "\u200b" in t)
+
+
+# --- runtime grows linearly with the input ---------------------------------------------------
+
+
+def _article_of(n_chars: int) -> str:
+    paras, size, i = [], 0, 0
+    while size < n_chars:
+        p = SPUN_PARAGRAPHS[i % len(SPUN_PARAGRAPHS)] if i % 3 else CLEAN_PARAGRAPHS[i % len(CLEAN_PARAGRAPHS)]
+        paras.append(p)
+        size += len(p) + 2
+        i += 1
+    return "\n\n".join(paras)
+
+
+def _linear(n_chars: int, factor: float = 8.0) -> None:
+    import time
+
+    unspin.analyze(_article_of(1000))  # warm up: load the table and the model
+    times = {}
+    for size in (n_chars, 4 * n_chars):
+        text = _article_of(size)
+        best = float("inf")
+        for _ in range(2):
+            t0 = time.perf_counter()
+            unspin.analyze(text)
+            best = min(best, time.perf_counter() - t0)
+        times[size] = best
+    small, big = times[n_chars], times[4 * n_chars]
+    assert big < factor * max(small, 0.01), f"{n_chars} chars: {small:.3f}s, x4: {big:.3f}s"
+
+
+def test_runtime_is_linear_in_document_size() -> None:
+    _linear(10_000)
+
+
+@pytest.mark.slow
+def test_runtime_is_linear_in_document_size_large() -> None:
+    _linear(250_000, factor=6.0)
