@@ -70,9 +70,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 # --- the invariants every analysis must satisfy -------------------------------------------------
 
 
-def check_analysis(
-    text: str, analysis: Analysis, options: Mapping[str, Any] | None = None
-) -> None:
+def check_analysis(text: str, analysis: Analysis, options: Mapping[str, Any] | None = None) -> None:
     """Assert the library contract on one ``analyze(text, **options)`` result.
 
     Checks: types, offsets index the input, repairs sorted and disjoint, confidences in range and
@@ -142,7 +140,7 @@ _PROBE = (
 
 
 def engine_is_stub() -> bool:
-    """True while ``analyze`` repairs nothing even in dense spun copy (engine under construction)."""
+    """True while ``analyze`` repairs nothing, even in dense spun copy (engine unfinished)."""
     a = unspin.analyze(_PROBE, use_document_model=False, min_confidence=0.0)
     return not a.repairs
 

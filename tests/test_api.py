@@ -14,8 +14,18 @@ from unspin import Analysis, Options, Repair, apply_repairs
 
 
 def test_public_names() -> None:
-    for name in ("analyze", "restore", "apply_repairs", "Analysis", "Repair", "Options",
-                 "TableError", "UnspinError", "SCHEMA", "DEFAULT_MIN_CONFIDENCE"):
+    for name in (
+        "analyze",
+        "restore",
+        "apply_repairs",
+        "Analysis",
+        "Repair",
+        "Options",
+        "TableError",
+        "UnspinError",
+        "SCHEMA",
+        "DEFAULT_MIN_CONFIDENCE",
+    ):
         assert hasattr(unspin, name), name
         assert name in unspin.__all__, name
     assert isinstance(unspin.__version__, str) and unspin.__version__
@@ -24,8 +34,15 @@ def test_public_names() -> None:
 def test_table_module_surface() -> None:
     from unspin import table
 
-    for name in ("parse_table", "load_table", "default_table", "COLUMNS", "FAMILIES", "GUARDS",
-                 "Rule"):
+    for name in (
+        "parse_table",
+        "load_table",
+        "default_table",
+        "COLUMNS",
+        "FAMILIES",
+        "GUARDS",
+        "Rule",
+    ):
         assert hasattr(table, name), name
     assert table.COLUMNS[:3] == ("id", "spun", "original")
 
@@ -38,7 +55,7 @@ def test_table_error_is_a_value_error() -> None:
     assert (err.path, err.line, err.message) == ("t.tsv", 7, "boom")
 
 
-# --- input types -----------------------------------------------------------------------------------
+# --- input types ----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("func", [unspin.analyze, unspin.restore], ids=["analyze", "restore"])
@@ -55,8 +72,11 @@ def test_bytes_input_is_a_helpful_type_error(func, data) -> None:
 
 
 @pytest.mark.parametrize("func", [unspin.analyze, unspin.restore], ids=["analyze", "restore"])
-@pytest.mark.parametrize("value", [None, 42, 3.5, ["a list"], ("a",), object()],
-                         ids=["None", "int", "float", "list", "tuple", "object"])
+@pytest.mark.parametrize(
+    "value",
+    [None, 42, 3.5, ["a list"], ("a",), object()],
+    ids=["None", "int", "float", "list", "tuple", "object"],
+)
 def test_non_str_input_is_a_type_error(func, value) -> None:
     with pytest.raises(TypeError, match="str"):
         func(value)
@@ -130,7 +150,7 @@ def test_min_confidence_bounds_are_accepted(value) -> None:
 
 @pytest.mark.parametrize("quotes", ["auto", "repair", "protect"])
 def test_quote_policies_are_accepted(quotes) -> None:
-    assert unspin.restore("He said: \"fine.\"", quotes=quotes) == "He said: \"fine.\""
+    assert unspin.restore('He said: "fine."', quotes=quotes) == 'He said: "fine."'
 
 
 def test_options_defaults() -> None:
@@ -183,7 +203,7 @@ def test_missing_table_file_is_a_table_error(tmp_path, require_engine) -> None:
     assert str(exc.value).startswith(f"{missing}:")
 
 
-# --- results and JSON ------------------------------------------------------------------------------
+# --- results and JSON -----------------------------------------------------------------------------
 
 REPAIR_KEYS = {"start", "end", "found", "replacement", "confidence", "rule"}
 
@@ -192,8 +212,14 @@ def test_repair_to_dict_keys_and_types() -> None:
     r = Repair(3, 9, "stated", "said", 0.912345678, "saying.stated.said")
     d = r.to_dict()
     assert set(d) == REPAIR_KEYS
-    assert d == {"start": 3, "end": 9, "found": "stated", "replacement": "said",
-                 "confidence": 0.9123, "rule": "saying.stated.said"}
+    assert d == {
+        "start": 3,
+        "end": 9,
+        "found": "stated",
+        "replacement": "said",
+        "confidence": 0.9123,
+        "rule": "saying.stated.said",
+    }
     assert json.loads(json.dumps(d)) == d
 
 

@@ -27,11 +27,17 @@ TIMEOUT = 240
 
 
 def _run(cmd: list[str], **kw) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PIP_USER", "VIRTUAL_ENV"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PYTHON", "PIP_USER", "VIRTUAL_ENV"))
+    }
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     kw.setdefault("env", env)
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT, **kw)
-    assert proc.returncode == 0, f"{cmd} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    assert proc.returncode == 0, (
+        f"{cmd} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    )
     return proc
 
 
@@ -73,7 +79,9 @@ def test_wheel_contents(wheel: Path) -> None:
         metadata = zf.read(meta_name).decode("utf-8")
         ep_name = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
         entry_points = zf.read(ep_name).decode("utf-8")
-    assert not any(n.startswith(("tests/", "benchmarks/")) for n in names), "tests leaked into wheel"
+    assert not any(n.startswith(("tests/", "benchmarks/")) for n in names), (
+        "tests leaked into wheel"
+    )
     assert not any("__pycache__" in n or n.endswith(".pyc") for n in names)
     assert packaged_table == (REPO / "data" / "synonym_map.tsv").read_bytes(), (
         "the wheel's table differs from data/synonym_map.tsv"
@@ -101,8 +109,11 @@ def _cli(env: Path) -> Path:
     exe = env / ("unspin.exe" if os.name == "nt" else "unspin")
     assert exe.exists(), "console script 'unspin' was not installed"
     probe = subprocess.run(
-        [str(env / "python"), "-c", "import unspin.cli"], capture_output=True, text=True,
-        timeout=TIMEOUT, cwd=env,
+        [str(env / "python"), "-c", "import unspin.cli"],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        cwd=env,
     )
     if probe.returncode != 0 and "No module named 'unspin.cli'" in probe.stderr:
         pytest.skip("unspin.cli is not written yet (CLI under construction)")
@@ -113,7 +124,10 @@ SPUN = (
     "The Related Press reported that the preventing continued for the reason that warfare began.\n"
     "Officers stated 1000's of individuals had been evacuated with out warning.\n"
 )
-CLEAN = "The council met on Monday.\r\nIt voted 7-2 to approve the budget, the mayor said. \u201cGood.\u201d\r\n"
+CLEAN = (
+    "The council met on Monday.\r\n"
+    "It voted 7-2 to approve the budget, the mayor said. \u201cGood.\u201d\r\n"
+)
 
 
 def test_installed_cli_restores_stdin(env: Path) -> None:

@@ -35,11 +35,33 @@ CLEAN_PARAGRAPHS = [t for t in _inputs("negative.json") if len(t.split()) >= 8]
 assert len(SPUN_PARAGRAPHS) >= 10 and len(CLEAN_PARAGRAPHS) >= 30
 
 HAND_SPUN = [
-    "stated", "warfare", "Related Press", "The New York Occasions", "Supreme Courtroom",
-    "White Home", "for the reason that", "six,000", "1000's", "with out", "the place",
-    "had been", "turn into", "12 months", "our bodies", "advised reporters",
-    "nuclear energy stations", "the preventing continued", "in actual fact", "a part of",
-    "as a way to", "a whole lot of", "couldn't", "didn't", "it'll", "one of many", "greater than",
+    "stated",
+    "warfare",
+    "Related Press",
+    "The New York Occasions",
+    "Supreme Courtroom",
+    "White Home",
+    "for the reason that",
+    "six,000",
+    "1000's",
+    "with out",
+    "the place",
+    "had been",
+    "turn into",
+    "12 months",
+    "our bodies",
+    "advised reporters",
+    "nuclear energy stations",
+    "the preventing continued",
+    "in actual fact",
+    "a part of",
+    "as a way to",
+    "a whole lot of",
+    "couldn't",
+    "didn't",
+    "it'll",
+    "one of many",
+    "greater than",
 ]
 
 
@@ -56,16 +78,80 @@ TABLE_PHRASES = _table_phrases() or HAND_SPUN
 RULES_BY_ID = {r.id: r for r in default_table()} if TABLE_PHRASES is not HAND_SPUN else {}
 
 HOSTILE = [
-    " ", "  ", "   ", "\n", "\n\n", "\r\n", "\r\n\r\n", "\r", "\t", "\t\t", "\x0b", "\x0c",
-    "\u00a0", "\u202f", "\u2009", "\u3000", "\ufeff", "\u200b", "\u200c", "\u200d", "\u2060",
-    "\u00ad", "\u200e", "\u200f", "\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066",
-    "\u2067", "\u2068", "\u2069", "\u0301", "\u0308", "\u0327", "\u20dd", "\U0001F600",
-    "\U0001F44D\U0001F3FD", "\U0001F468\u200d\U0001F469\u200d\U0001F467", "\U0001F1EC\U0001F1E7",
-    "\x00", "\x07", "\x1b", "\x7f", "\x85", "\u2028", "\u2029", "\u201c", "\u201d", "\u2018",
-    "\u2019", '"', "'", "\u2014", "\u2026", "-", ",", ".", ";", ":", "(", ")",
+    " ",
+    "  ",
+    "   ",
+    "\n",
+    "\n\n",
+    "\r\n",
+    "\r\n\r\n",
+    "\r",
+    "\t",
+    "\t\t",
+    "\x0b",
+    "\x0c",
+    "\u00a0",
+    "\u202f",
+    "\u2009",
+    "\u3000",
+    "\ufeff",
+    "\u200b",
+    "\u200c",
+    "\u200d",
+    "\u2060",
+    "\u00ad",
+    "\u200e",
+    "\u200f",
+    "\u202a",
+    "\u202b",
+    "\u202c",
+    "\u202d",
+    "\u202e",
+    "\u2066",
+    "\u2067",
+    "\u2068",
+    "\u2069",
+    "\u0301",
+    "\u0308",
+    "\u0327",
+    "\u20dd",
+    "\U0001f600",
+    "\U0001f44d\U0001f3fd",
+    "\U0001f468\u200d\U0001f469\u200d\U0001f467",
+    "\U0001f1ec\U0001f1e7",
+    "\x00",
+    "\x07",
+    "\x1b",
+    "\x7f",
+    "\x85",
+    "\u2028",
+    "\u2029",
+    "\u201c",
+    "\u201d",
+    "\u2018",
+    "\u2019",
+    '"',
+    "'",
+    "\u2014",
+    "\u2026",
+    "-",
+    ",",
+    ".",
+    ";",
+    ":",
+    "(",
+    ")",
     # letters whose case mapping changes the length or is unusual
-    "\u0130", "\u00df", "\ufb01", "\u01c5", "\u0149", "\u1e9e", "\u03a3", "\u03c2",
-    "\U0001d400", "\uff21",
+    "\u0130",
+    "\u00df",
+    "\ufb01",
+    "\u01c5",
+    "\u0149",
+    "\u1e9e",
+    "\u03a3",
+    "\u03c2",
+    "\U0001d400",
+    "\uff21",
 ]
 
 arbitrary_text = st.text(st.characters(exclude_categories=("Cs",)), max_size=300)
@@ -101,7 +187,11 @@ word = st.sampled_from(
 )
 separator = st.sampled_from([" ", " ", " ", "\n", "\r\n", "\t", ", ", ". ", "\u00a0", "", "  "])
 piece = st.one_of(
-    cased_phrase, cased_phrase, word, hostile_piece, st.text(st.characters(exclude_categories=("Cs",)), max_size=8)
+    cased_phrase,
+    cased_phrase,
+    word,
+    hostile_piece,
+    st.text(st.characters(exclude_categories=("Cs",)), max_size=8),
 )
 nasty_document = st.lists(st.tuples(piece, separator), max_size=60).map(
     lambda parts: "".join(p + s for p, s in parts)
@@ -130,7 +220,11 @@ def mutated_article(draw: st.DrawFn) -> str:
         i = draw(st.integers(0, len(text)))
         j = draw(st.integers(i, min(len(text), i + 40)))
         if op == "insert":
-            text = text[:i] + draw(st.one_of(hostile_piece, arbitrary_text.filter(lambda s: len(s) < 12))) + text[i:]
+            text = (
+                text[:i]
+                + draw(st.one_of(hostile_piece, arbitrary_text.filter(lambda s: len(s) < 12)))
+                + text[i:]
+            )
         elif op == "insert-phrase":
             text = text[:i] + " " + draw(cased_phrase) + " " + text[i:]
         elif op == "case":
@@ -162,7 +256,7 @@ def _word_shape(w: str) -> str:
 
 
 def span_shape(s: str) -> str:
-    """'lower', 'upper', 'cap' (first word capitalised), 'mixed' (a word like 'sTaTed') or 'other'."""
+    """'lower', 'upper', 'cap' (first word capitalised), 'mixed' ('sTaTed') or 'other'."""
     shapes = [x for x in (_word_shape(w) for w in s.split()) if x != "none"]
     if not shapes:
         return "none"
@@ -178,7 +272,7 @@ def span_shape(s: str) -> str:
 
 
 def check_case_transfer(analysis: unspin.Analysis) -> None:
-    """lower -> lower, UPPER -> UPPER, Capitalised -> Capitalised; mixed-case spans never repaired."""
+    """lower -> lower, UPPER -> UPPER, Capitalised -> Capitalised; mixed case is never repaired."""
     for r in analysis.repairs:
         shape = span_shape(r.found)
         rep = r.replacement
@@ -273,7 +367,9 @@ def test_min_confidence_only_removes_repairs(text: str) -> None:
     """Raising min_confidence trades recall for precision: it never adds or changes a repair."""
     spans = {}
     for mc in (0.3, 0.5, 0.9):
-        spans[mc] = {(r.start, r.end, r.replacement) for r in unspin.analyze(text, min_confidence=mc).repairs}
+        spans[mc] = {
+            (r.start, r.end, r.replacement) for r in unspin.analyze(text, min_confidence=mc).repairs
+        }
     assert spans[0.9] <= spans[0.5] <= spans[0.3]
 
 
@@ -293,7 +389,7 @@ def test_disabled_rules_never_fire(
 
 # One-paragraph quotations: a quotation that runs across a line break is ambiguous (news style
 # leaves a multi-paragraph quotation open), so it is not part of this property.
-QUOTABLE = [p for p in SPUN_PARAGRAPHS if not any(q in p for q in "\"\u201c\u201d\r\n")]
+QUOTABLE = [p for p in SPUN_PARAGRAPHS if not any(q in p for q in '"\u201c\u201d\r\n')]
 
 
 @given(
@@ -301,7 +397,9 @@ QUOTABLE = [p for p in SPUN_PARAGRAPHS if not any(q in p for q in "\"\u201c\u201
     quoted=st.sampled_from(QUOTABLE),
     marks=st.sampled_from([('"', '"'), ("\u201c", "\u201d")]),
 )
-def test_protected_quotes_are_untouched(before: str, quoted: str, marks: tuple[str, str], invariants) -> None:
+def test_protected_quotes_are_untouched(
+    before: str, quoted: str, marks: tuple[str, str], invariants
+) -> None:
     text = f"{before} {marks[0]}{quoted}{marks[1]} the official stated."
     start = len(before) + 1
     end = start + len(quoted) + 2
@@ -340,10 +438,20 @@ def test_clean_paragraph_keeps_confident_repairs(
 @pytest.mark.parametrize(
     ("span", "shape"),
     [
-        ("stated", "lower"), ("Stated", "cap"), ("STATED", "upper"), ("sTaTed", "mixed"),
-        ("StAted", "mixed"), ("For the reason that", "cap"), ("Related Press", "cap"),
-        ("The New York Occasions", "cap"), ("A PART OF", "upper"), ("A", "cap"),
-        ("1000's", "lower"), ("six,000", "lower"), ("12", "none"), ("the White Home", "other"),
+        ("stated", "lower"),
+        ("Stated", "cap"),
+        ("STATED", "upper"),
+        ("sTaTed", "mixed"),
+        ("StAted", "mixed"),
+        ("For the reason that", "cap"),
+        ("Related Press", "cap"),
+        ("The New York Occasions", "cap"),
+        ("A PART OF", "upper"),
+        ("A", "cap"),
+        ("1000's", "lower"),
+        ("six,000", "lower"),
+        ("12", "none"),
+        ("the White Home", "other"),
         ("iPhone", "mixed"),
     ],
 )
@@ -365,7 +473,11 @@ def test_mutations_really_mutate() -> None:
 def _article_of(n_chars: int) -> str:
     paras, size, i = [], 0, 0
     while size < n_chars:
-        p = SPUN_PARAGRAPHS[i % len(SPUN_PARAGRAPHS)] if i % 3 else CLEAN_PARAGRAPHS[i % len(CLEAN_PARAGRAPHS)]
+        p = (
+            SPUN_PARAGRAPHS[i % len(SPUN_PARAGRAPHS)]
+            if i % 3
+            else CLEAN_PARAGRAPHS[i % len(CLEAN_PARAGRAPHS)]
+        )
         paras.append(p)
         size += len(p) + 2
         i += 1

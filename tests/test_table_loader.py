@@ -74,14 +74,28 @@ def test_minimal_table_loads(tmp_path: Path) -> None:
     p = write(tmp_path, table(row(guard="attribution", protect="the stated|stated goal")))
     (rule,) = load_table(p)
     assert isinstance(rule, Rule)
-    assert rule == Rule("saying.stated.said", "stated", "said", "saying", "attribution",
-                        ("the stated", "stated goal"), 0.7, 3, "a note")
+    assert rule == Rule(
+        "saying.stated.said",
+        "stated",
+        "said",
+        "saying",
+        "attribution",
+        ("the stated", "stated goal"),
+        0.7,
+        3,
+        "a note",
+    )
     assert rule.spun_words == ("stated",)
 
 
 def test_comments_blank_lines_and_missing_final_newline(tmp_path: Path) -> None:
-    text = "# a comment\n\n" + HEADER + "\n# another\n\n" + row() + "\n" + row(
-        "war.warfare.war", "warfare", "war"
+    text = (
+        "# a comment\n\n"
+        + HEADER
+        + "\n# another\n\n"
+        + row()
+        + "\n"
+        + row("war.warfare.war", "warfare", "war")
     )
     rules = load_table(write(tmp_path, text))
     assert [r.id for r in rules] == ["saying.stated.said", "war.warfare.war"]
@@ -94,14 +108,20 @@ def test_bom_is_accepted(tmp_path: Path) -> None:
 
 
 def test_bom_keeps_line_numbers(tmp_path: Path) -> None:
-    p = write(tmp_path, "\ufeff" + table(row(), row("war.warfare.war", "warfare", "war", guard="bogus")))
+    p = write(
+        tmp_path, "\ufeff" + table(row(), row("war.warfare.war", "warfare", "war", guard="bogus"))
+    )
     assert_table_error(p, 3, "unknown guard")
 
 
 def test_crlf_table_is_accepted(tmp_path: Path) -> None:
-    lf = table(row(note="ends here"), row("war.warfare.war", "warfare", "war", protect="chemical warfare"))
+    lf = table(
+        row(note="ends here"), row("war.warfare.war", "warfare", "war", protect="chemical warfare")
+    )
     crlf = lf.replace("\n", "\r\n")
-    assert load_table(write(tmp_path, crlf, "crlf.tsv")) == load_table(write(tmp_path, lf, "lf.tsv"))
+    assert load_table(write(tmp_path, crlf, "crlf.tsv")) == load_table(
+        write(tmp_path, lf, "lf.tsv")
+    )
     assert load_table(write(tmp_path, crlf, "crlf.tsv"))[0].note == "ends here"
 
 
@@ -146,14 +166,23 @@ def test_same_spun_form_with_different_originals_is_allowed(tmp_path: Path) -> N
         ("upper-case id", table(row(rid="Saying.Stated", family="saying")), 2, ["id"]),
         ("id with space", table(row(rid="saying.stated said", family="saying")), 2, ["id"]),
         ("duplicate id", table(row(), row(original="told")), 3, ["duplicate id", "line 2"]),
-        ("unknown family", table(row(rid="sport.x", family="sport")), 2, ["unknown family", "sport"]),
+        (
+            "unknown family",
+            table(row(rid="sport.x", family="sport")),
+            2,
+            ["unknown family", "sport"],
+        ),
         ("family mismatch", table(row(rid="war.stated", family="saying")), 2, ["family"]),
         ("unknown guard", table(row(guard="before_noun")), 2, ["unknown guard", "before_noun"]),
         ("guard with typo", table(row(guard="atribution")), 2, ["unknown guard"]),
         ("spun equals original", table(row(original="Stated")), 2, ["same phrase"]),
         ("duplicate pair", table(row(), row(rid="saying.stated2")), 3, ["repeats line 2"]),
-        ("duplicate pair, other case", table(row(), row(rid="saying.s2", spun="Stated", original="Said")),
-         3, ["repeats line 2"]),
+        (
+            "duplicate pair, other case",
+            table(row(), row(rid="saying.s2", spun="Stated", original="Said")),
+            3,
+            ["repeats line 2"],
+        ),
         ("protect without spun", table(row(protect="stated goal|the said")), 2, ["protect"]),
         ("prior not a number", table(row(prior="high")), 2, ["prior"]),
         ("prior zero", table(row(prior="0")), 2, ["prior"]),
@@ -166,12 +195,18 @@ def test_same_spun_form_with_different_originals_is_allowed(tmp_path: Path) -> N
         ("double space in phrase", table(row(spun="for the  reason")), 2, ["single spaces"]),
         ("leading space in phrase", table(row(spun=" stated")), 2, ["single spaces"]),
         ("tab-like junk in phrase", table(row(spun="stated\u000b")), 2, ["spun"]),
-        ("bad row after good rows", table(row(), row("war.warfare.war", "warfare", "war"), "oops"),
-         4, ["columns"]),
+        (
+            "bad row after good rows",
+            table(row(), row("war.warfare.war", "warfare", "war"), "oops"),
+            4,
+            ["columns"],
+        ),
     ],
     ids=lambda v: v if isinstance(v, str) and len(v) < 40 and "\t" not in v else "",
 )
-def test_malformed_table(tmp_path: Path, label: str, text: str, line: int, fragments: list[str]) -> None:
+def test_malformed_table(
+    tmp_path: Path, label: str, text: str, line: int, fragments: list[str]
+) -> None:
     assert_table_error(write(tmp_path, text), line, *fragments)
 
 
@@ -215,8 +250,9 @@ def test_regex_metacharacters_are_rejected(tmp_path: Path, phrase: str, column: 
     ],
 )
 def test_absurd_length_is_rejected(tmp_path: Path, label: str, phrase: str) -> None:
-    err = assert_table_error(write(tmp_path, table(row(), row("everyday.long", phrase, "short"))), 3,
-                             "too long")
+    err = assert_table_error(
+        write(tmp_path, table(row(), row("everyday.long", phrase, "short"))), 3, "too long"
+    )
     assert len(str(err)) < 300 + min(len(phrase), 200_000)
 
 
@@ -292,7 +328,9 @@ def _pathological_rows(n_rows: int) -> list[str]:
             phrases.append(" ".join("ab"[(bits >> k) & 1] for k in range(length)))
     rows = []
     for i in range(n_rows):
-        rows.append(row(f"everyday.p{i}", phrases[i % len(phrases)], f"w{i}", prior="0.9", count="1"))
+        rows.append(
+            row(f"everyday.p{i}", phrases[i % len(phrases)], f"w{i}", prior="0.9", count="1")
+        )
     return rows
 
 
@@ -315,7 +353,9 @@ def test_pathological_table_loads_in_linear_time(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "n_words", [100, pytest.param(1_000, marks=pytest.mark.slow)], ids=["100-vs-400", "1000-vs-4000"]
+    "n_words",
+    [100, pytest.param(1_000, marks=pytest.mark.slow)],
+    ids=["100-vs-400", "1000-vs-4000"],
 )
 def test_pathological_table_matches_in_linear_time(tmp_path: Path, n_words: int) -> None:
     """Every word is a candidate of many overlapping rules; runtime must still grow linearly."""
@@ -331,7 +371,9 @@ def test_pathological_table_matches_in_linear_time(tmp_path: Path, n_words: int)
     t_n = run(n_words, repeat=2)
     t_4n = run(4 * n_words, repeat=1)
     assert t_4n < 8 * max(t_n, 0.01), (t_n, t_4n)
-    assert t_4n < 75 * n_words / 1000 + 5, f"matching {4 * n_words} candidate words took {t_4n:.1f}s"
+    assert t_4n < 75 * n_words / 1000 + 5, (
+        f"matching {4 * n_words} candidate words took {t_4n:.1f}s"
+    )
 
 
 # --- lint of the bundled table --------------------------------------------------------------
