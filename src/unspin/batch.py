@@ -807,12 +807,12 @@ def run_batch(
                 pool.close()
         except BaseException:
             feed.stopped.set()
-            pool.terminate()
+            _terminate(pool, multiprocessing)
             raise
         finally:
             if fatal is not None:
                 feed.stopped.set()
-                pool.terminate()
+                _terminate(pool, multiprocessing)
             pool.join()
             _reap_children(multiprocessing)
         if fatal is not None:
@@ -832,6 +832,29 @@ def run_batch(
         progress.update(done_files, done_bytes, force=True)
         progress.clear()
     return BatchSummary(counts, kinds, fatal)
+
+
+def _terminate(pool: Any, multiprocessing: Any, grace: float = 3.0) -> None:
+    """``pool.terminate()`` that cannot hang.
+
+    Pool sends SIGTERM (workers then remove their temporary files) and joins the workers without
+    a timeout; a worker that was being started at that moment can miss the signal and wait
+    forever. After ``grace`` seconds, remaining workers are killed.
+    """
+    import threading
+
+    done = threading.Event()
+
+    def watchdog() -> None:
+        while not done.wait(grace):
+            for child in multiprocessing.active_children():
+                child.kill()
+
+    threading.Thread(target=watchdog, name="unspin-terminate", daemon=True).start()
+    try:
+        pool.terminate()
+    finally:
+        done.set()
 
 
 def _reap_children(multiprocessing: Any) -> None:
