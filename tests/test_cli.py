@@ -705,3 +705,26 @@ def test_output_is_rebuilt_from_the_reported_repairs(monkeypatch) -> None:
     r = run([], b"abc")
     assert r.exit_code == ExitCode.INTERNAL_ERROR
     assert r.stdout_bytes == b""
+
+
+@pytest.mark.parametrize(
+    ("redirect", "code", "message"),
+    [
+        ("<&-", ExitCode.INPUT_ERROR, b"unspin: error: <stdin>: standard input is closed\n"),
+        (
+            ">&-",
+            ExitCode.OUTPUT_ERROR,
+            b"unspin: error: cannot write standard output: it is closed\n",
+        ),
+    ],
+)
+def test_closed_standard_streams(redirect: str, code: int, message: bytes) -> None:
+    p = subprocess.run(
+        f"echo hi | '{sys.executable}' -m unspin {redirect}; echo \"rc=$?\" >&2",
+        shell=True,
+        executable="/bin/bash",
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert p.stderr == message + f"rc={int(code)}\n".encode()

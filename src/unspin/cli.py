@@ -89,7 +89,7 @@ def error(message: str) -> None:
     try:
         sys.stderr.write(f"unspin: error: {message}\n")
         sys.stderr.flush()
-    except (OSError, ValueError):
+    except (OSError, ValueError, AttributeError):
         pass
 
 
@@ -108,11 +108,23 @@ def _silence_stdout() -> None:
 
 
 class _Stream:
-    """A binary stream whose write errors (other than a closed pipe) become OutputError."""
+    """Standard output as bytes, opened on first use; write errors (other than a closed pipe)
+    become OutputError, and a closed descriptor (``>&-``) is an OutputError too."""
 
-    def __init__(self, fp: IO[bytes], name: str) -> None:
-        self.fp = fp
+    def __init__(self, name: str = "standard output") -> None:
+        self._fp: IO[bytes] | None = None
         self.name = name
+
+    @property
+    def fp(self) -> IO[bytes]:
+        if self._fp is None:
+            try:
+                self._fp = click.get_binary_stream("stdout")
+            except RuntimeError:
+                from .batch import OutputError
+
+                raise OutputError("it is closed", self.name) from None
+        return self._fp
 
     def write(self, data: bytes) -> None:
         try:
@@ -125,14 +137,24 @@ class _Stream:
             raise OutputError(os_error_message(e), self.name) from None
 
     def flush(self) -> None:
+        if self._fp is None:
+            return
         try:
-            self.fp.flush()
+            self._fp.flush()
         except BrokenPipeError:
             raise
         except OSError as e:
             from .batch import OutputError, os_error_message
 
             raise OutputError(os_error_message(e), self.name) from None
+
+
+def _note(text: str) -> None:
+    """Write a report line to stderr; a closed or broken stderr is not worth dying for."""
+    try:
+        sys.stderr.write(text)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def _split_lines(text: str) -> list[str]:
@@ -372,8 +394,7 @@ class _FilterRun:
         self.options = options
         self.block_size = block_size
         self.codes: set[ExitCode] = set()
-        stdout = click.get_binary_stream("stdout")
-        self.stdout = _Stream(stdout, "standard output")
+        self.stdout = _Stream()
         self.check = params["check"]
         self.diff = params["diff"]
         self.json = params["fmt"] == "json"
@@ -423,7 +444,10 @@ class _FilterRun:
         is_stdin = path == STDIN_NAME
         name = STDIN_NAME if is_stdin else path
         if is_stdin:
-            fp = click.get_binary_stream("stdin")
+            try:
+                fp = click.get_binary_stream("stdin")
+            except RuntimeError:
+                raise InputError("standard input is closed") from None
         else:
             fp = open_input(path)
         sink: Any = None
@@ -514,7 +538,7 @@ class _FilterRun:
                     self.codes.add(ExitCode.REPAIRS_FOUND)
                 if self.check:
                     s = "s" if nrepairs != 1 else ""
-                    sys.stderr.write(f"would repair {name} ({nrepairs} repair{s})\n")
+                    _note(f"would repair {name} ({nrepairs} repair{s})\n")
             self.stdout.flush()
         except InputError as e:
             if self.json:
@@ -568,7 +592,7 @@ class _FilterRun:
         where = f"{name}:{line}:{col}"
         text = f"{where}: {r.rule}: {r.found!r} -> {r.replacement!r} ({r.confidence:.2f})\n"
         if self.explain_to_stderr:
-            sys.stderr.write(text)
+            _note(text)
         else:
             self.stdout.write(text.encode("utf-8"))
 
@@ -857,7 +881,7 @@ def _run_batch(src: str, dest: str, kwargs: dict[str, Any], params: dict[str, An
             codes.add(ExitCode.OUTPUT_ERROR)
     if summary.fatal:
         error(summary.fatal)
-    sys.stderr.write(summary.line() + "\n")
+    _note(summary.line() + "\n")
     kind_codes = {
         "input": ExitCode.INPUT_ERROR,
         "output": ExitCode.OUTPUT_ERROR,
