@@ -548,35 +548,37 @@ def _matches(rel: str, name: str, patterns: tuple[str, ...]) -> bool:
 
 
 def walk(root: str, patterns: tuple[str, ...], skip: frozenset[str] = frozenset()):
-    """Yield ``(rel, size, error)`` for matching files under ``root``, sorted, lazily.
+    """Yield ``(rel, size, error)`` for matching files under ``root``, lazily.
 
-    ``rel`` uses ``/``; unreadable directories come out as ``(rel, 0, message)``. Directories whose
-    real path is in ``skip`` (DEST inside SRC) and symlinked directories are not entered.
+    Files come in directory order (not sorted: a flat folder of a million files must not be
+    held in memory); subdirectories are visited in name order, depth first. ``rel`` uses ``/``;
+    unreadable directories come out as ``(rel, 0, message)``. Directories whose real path is in
+    ``skip`` (DEST inside SRC) and symlinked directories are not entered.
     """
     stack = [""]
     while stack:
         reldir = stack.pop()
         directory = os.path.join(root, reldir) if reldir else root
+        subdirs = []
         try:
-            with os.scandir(directory) as it:
-                entries = sorted(it, key=lambda e: e.name)
+            it = os.scandir(directory)
         except OSError as e:
             yield reldir or ".", 0, f"cannot list directory: {os_error_message(e)}"
             continue
-        subdirs = []
-        for entry in entries:
-            rel = f"{reldir}/{entry.name}" if reldir else entry.name
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    if os.path.realpath(entry.path) not in skip:
-                        subdirs.append(rel)
-                elif entry.is_file() and _matches(rel, entry.name, patterns):
-                    yield rel, entry.stat().st_size, None
-            except FileNotFoundError:
-                yield rel, 0, VANISHED
-            except OSError as e:
-                yield rel, 0, os_error_message(e)
-        stack.extend(reversed(subdirs))
+        with it:
+            for entry in it:
+                rel = f"{reldir}/{entry.name}" if reldir else entry.name
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        if os.path.realpath(entry.path) not in skip:
+                            subdirs.append(rel)
+                    elif entry.is_file() and _matches(rel, entry.name, patterns):
+                        yield rel, entry.stat().st_size, None
+                except FileNotFoundError:
+                    yield rel, 0, VANISHED
+                except OSError as e:
+                    yield rel, 0, os_error_message(e)
+        stack.extend(sorted(subdirs, reverse=True))
 
 
 class Progress:

@@ -796,7 +796,7 @@ Exit codes: 0 ok; 2 usage error; 3 some files failed; 4 internal error;
     "--jobs",
     type=click.IntRange(min=1),
     default=None,
-    help="Worker processes (default: all cores).",
+    help="Worker processes (default: the cores available to unspin).",
 )
 @click.option(
     "--report", metavar="FILE", help="Per-file report: JSON Lines, or CSV if FILE ends in .csv."
@@ -814,6 +814,14 @@ def batch(ctx: click.Context, src: str, dest: str, **params: Any) -> NoReturn:
         raise click.UsageError("SRC must not be inside DEST (outputs could land in SRC)")
     kwargs = _option_kwargs(params)
     ctx.exit(_guard(lambda: _run_batch(src, dest, kwargs, params)))
+
+
+def _cpu_count() -> int:
+    """Cores this process may run on (a container or taskset may allow fewer than exist)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def _run_batch(src: str, dest: str, kwargs: dict[str, Any], params: dict[str, Any]) -> ExitCode:
@@ -850,7 +858,7 @@ def _run_batch(src: str, dest: str, kwargs: dict[str, Any], params: dict[str, An
     def on_error(result: Any) -> None:
         error(f"{os.path.join(src, result.path)}: {result.error}")
 
-    jobs = params["jobs"] or os.cpu_count() or 1
+    jobs = params["jobs"] or _cpu_count()
     try:
         summary = run_batch(
             src,
