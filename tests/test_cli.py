@@ -413,6 +413,14 @@ def test_output_file_written_atomically(engine: FakeEngine, tmp_path: Path) -> N
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "out.txt"]
 
 
+def test_empty_input_gives_empty_output_file(engine: FakeEngine, tmp_path: Path) -> None:
+    f, out = tmp_path / "empty.txt", tmp_path / "out.txt"
+    f.write_bytes(b"")
+    r = run(["-o", str(out), str(f)])
+    assert r.exit_code == 0
+    assert out.read_bytes() == b""
+
+
 def test_unwritable_output_is_exit_5(engine: FakeEngine, tmp_path: Path) -> None:
     f = tmp_path / "a.txt"
     f.write_bytes(b"He stated")

@@ -516,6 +516,9 @@ class _FilterRun:
                 if isinstance(e, BrokenPipeError):
                     raise
                 raise InputError(str(e.strerror or e)) from None
+            if sink is None and self.output:  # empty input: the output is an empty file
+                target = self.output
+                sink = AtomicWriter(self.output)
             if diff is not None:
                 diff.close()
             if self.json:
