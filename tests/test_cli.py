@@ -421,6 +421,17 @@ def test_empty_input_gives_empty_output_file(engine: FakeEngine, tmp_path: Path)
     assert out.read_bytes() == b""
 
 
+def test_output_keeps_mode_and_writes_through_symlink(engine: FakeEngine, tmp_path: Path) -> None:
+    f, real, link = tmp_path / "a.txt", tmp_path / "real.txt", tmp_path / "link.txt"
+    f.write_bytes(b"He stated")
+    real.write_bytes(b"old")
+    real.chmod(0o600)
+    link.symlink_to(real)
+    assert run(["-o", str(link), str(f)]).exit_code == 0
+    assert link.is_symlink() and real.read_bytes() == b"He said"
+    assert (real.stat().st_mode & 0o777) == 0o600
+
+
 def test_unwritable_output_is_exit_5(engine: FakeEngine, tmp_path: Path) -> None:
     f = tmp_path / "a.txt"
     f.write_bytes(b"He stated")

@@ -360,7 +360,9 @@ class AtomicWriter:
             directory, name = os.path.split(os.path.abspath(path))
             fd, self.tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=TMP_SUFFIX, dir=directory)
             self._fp = os.fdopen(fd, "wb")
-            os.chmod(fd, mode if mode is not None else _default_mode())
+            if mode is None:  # like ``> file``: an existing file keeps its permissions
+                mode = st.st_mode & 0o7777 if st is not None else _default_mode()
+            os.chmod(fd, mode)
         except OSError as e:
             self.discard()
             raise OutputError(os_error_message(e), self.path) from None

@@ -149,6 +149,12 @@ class _Stream:
             raise OutputError(os_error_message(e), self.name) from None
 
 
+def _resolve_output(path: str) -> str:
+    """Write through a symlink to a regular file; devices (``/dev/stdout``) are used as given."""
+    real = os.path.realpath(path)
+    return real if os.path.isfile(real) else path
+
+
 def _note(text: str) -> None:
     """Write a report line to stderr; a closed or broken stderr is not worth dying for."""
     try:
@@ -481,7 +487,7 @@ class _FilterRun:
                     if i == 0:
                         if self.output:
                             target = self.output
-                            sink = AtomicWriter(self.output)
+                            sink = AtomicWriter(_resolve_output(self.output))
                         elif self.in_place:
                             target = os.path.realpath(path)
                             sink = AtomicWriter(target, mode=st.st_mode & 0o7777)
@@ -518,7 +524,7 @@ class _FilterRun:
                 raise InputError(str(e.strerror or e)) from None
             if sink is None and self.output:  # empty input: the output is an empty file
                 target = self.output
-                sink = AtomicWriter(self.output)
+                sink = AtomicWriter(_resolve_output(self.output))
             if diff is not None:
                 diff.close()
             if self.json:
