@@ -35,6 +35,14 @@ JSON output (``--format json``): JSON Lines, one object per input, schema ``unsp
 Each repair object is :meth:`unspin.Repair.to_dict` (schema ``unspin.analysis/1``) plus ``line``
 and ``col``.
 
+Large inputs
+    Inputs over the block size (4 MiB) are streamed in blocks cut at paragraph boundaries (see
+    :mod:`unspin.batch`), so memory stays bounded. A large regular FILE whose output goes to a
+    stream is first checked to be UTF-8 text in a quick pass, so a bad byte near its end produces
+    an error and no output. Standard input cannot be read twice: if it turns out not to be UTF-8
+    after some blocks were written, the output stops there and the exit code is 3. ``--diff``
+    holds one hunk and one line in memory.
+
 Start-up time matters (``echo x | unspin`` in a shell loop), so this module imports only click at
 module level; the engine, json, difflib-like code and multiprocessing are imported when used.
 """
