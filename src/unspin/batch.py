@@ -38,6 +38,12 @@ Batch mode (:func:`run_batch`)
     same modification time: because of the atomic rename such an output is complete, and a source
     edited since the previous run is processed again. (Resume does not know about changed options;
     use a new DEST for that.)
+
+    Ctrl-C: workers ignore SIGINT; the parent terminates the pool, each worker turns SIGTERM into
+    ``SystemExit`` so its temporary file is removed, and the rows of finished files are kept in
+    the report. A worker killed from outside (OOM killer) would make ``Pool`` wait forever for its
+    tasks: the parent notices the missing worker, stops the run, removes that worker's temporary
+    files and reports the unfinished files as failed (exit 4; ``--resume`` finishes the job).
 """
 
 from __future__ import annotations
