@@ -50,6 +50,10 @@ def _slug(phrase: str) -> str:
 NEWS_WEIGHT = 6
 
 
+#: Largest weight one word can carry in the document model: no single word proves a text spun.
+DOC_CLIP = 2.0
+
+
 def weight_of(name: str) -> int:
     return NEWS_WEIGHT if name.startswith("spun/") else 1
 
@@ -123,7 +127,7 @@ def build(corpus: Path, repo: Path, min_count: int) -> None:
     curated_prior = {(phrase_key(r.spun), phrase_key(r.original)): r.prior for r in curated}
 
     def prior_of(st: FoldStats, s: Key, o: Key, case: str) -> float:
-        if (s, o) in curated_prior and sum(st.occ[(s, c)] for c in "lcsu") < 5:
+        if (s, o) in curated_prior and not counts_trusted(st, s, o, True):
             return curated_prior[(s, o)]
         return case_prior(st, s, o, case)
 
@@ -178,7 +182,7 @@ def build(corpus: Path, repo: Path, min_count: int) -> None:
                 continue
             v = math.log((a + 0.5) / ns) - math.log((b + 0.5) / no)
             if abs(v) >= 0.5:
-                out[word] = max(-4.0, min(4.0, v))
+                out[word] = max(-DOC_CLIP, min(DOC_CLIP, v))
         return out
 
     doc_rows: list[tuple[float, float, float]] = []
@@ -218,7 +222,43 @@ def build(corpus: Path, repo: Path, min_count: int) -> None:
     train_counts = count_phrases((originals[d.name] for d in docs), phrases, plen)
     news_counts = count_phrases(clean_training_texts(corpus), phrases, plen)
     rates = (train_counts, news_counts)
-    write_outputs(repo, docs, rules, curated, all_stats, w.tolist(), wd.tolist(), llr_table(all_stats), rates)
+    proper = proper_nouns(originals.values())
+    write_outputs(repo, docs, rules, curated, all_stats, w.tolist(), wd.tolist(), llr_table(all_stats), rates,
+                  proper)
+
+
+def counts_trusted(st: FoldStats, s: Key, o: Key, curated: bool) -> bool:
+    """Use learned counts for a pair? Always for learned rows; for a curated row only when the
+    alignment saw the pair as one unit often enough (it may split "for the reason that")."""
+    return not curated or sum(st.sub[(s, o, c)] for c in "lcsu") >= 5
+
+
+def plausible_learned_row(s: Key, o: Key, prior: float) -> bool:
+    """Reject alignment debris: rows too rare to ever fire, and rows where one side is the other
+    plus two or more words (a thesaurus spinner swaps phrases; it does not drop content)."""
+    if prior < 0.005:
+        return False
+    short, long_ = (s, o) if len(s) < len(o) else (o, s)
+    if len(long_) - len(short) >= 2:
+        n = len(short)
+        if any(long_[k : k + n] == short for k in range(len(long_) - n + 1)):
+            return False
+    return True
+
+
+def proper_nouns(texts) -> set[str]:
+    """Lower-cased words that news copy capitalises even mid-sentence (names, nationalities)."""
+    from .tokens import tokenize
+
+    cap: collections.Counter[str] = collections.Counter()
+    low: collections.Counter[str] = collections.Counter()
+    for text in texts:
+        for t in tokenize(text):
+            if t.case == "c":
+                cap[t.key] += 1
+            elif t.case == "l":
+                low[t.key] += 1
+    return {w for w, c in cap.items() if c >= 3 and c >= 9 * low[w]}
 
 
 def count_phrases(texts, phrases: set[Key], max_len: int) -> tuple[collections.Counter[Key], int]:
@@ -246,7 +286,8 @@ def tokenize_keys(text: str):
     return tokenize(text)
 
 
-def write_outputs(repo, docs, rules, curated, st: FoldStats, weights, doc_weights, llr, rates) -> None:
+def write_outputs(repo, docs, rules, curated, st: FoldStats, weights, doc_weights, llr, rates,
+                  proper: set[str]) -> None:
     """Write the table and the model files."""
     curated_pairs = {(phrase_key(r.spun), phrase_key(r.original)): r for r in curated}
     rows = []
@@ -259,8 +300,11 @@ def write_outputs(repo, docs, rules, curated, st: FoldStats, weights, doc_weight
         if n_all == 0 or k_all == 0:
             continue
         prior = min(1.0, max(0.0005, k_all / n_all))
+        if not plausible_learned_row(s, o, prior):
+            continue
         cap = sum(st.sub[(s, o, cc)] for cc in "c") > 0.6 * k_all and st.sub[(s, o, "l")] == 0
-        spun, orig = " ".join(s), " ".join(o)
+        spun = " ".join(s)
+        orig = " ".join(w[:1].upper() + w[1:] if w in proper else w for w in o)
         fam = family_of(spun, orig, cap)
         rid = f"{fam}.{_slug(spun)}.{_slug(orig)}"
         if rid in used_ids:
@@ -294,7 +338,7 @@ def write_outputs(repo, docs, rules, curated, st: FoldStats, weights, doc_weight
                    "\t".join(f"sub_{c}" for c in "lcsu")]
     for (s, o) in sorted(rules):
         occ = [st.occ[(s, c)] for c in "lcsu"]
-        if sum(occ) == 0:
+        if sum(occ) == 0 or not counts_trusted(st, s, o, (s, o) in curated_pairs):
             continue
         stats_lines.append("\t".join([" ".join(s), " ".join(o), *map(str, occ),
                                       *(str(st.sub[(s, o, c)]) for c in "lcsu")]))

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 from . import guards
+from .builtin import Fix, entity_fixes, number_fixes
 from .casing import transfer_case
 from .errors import BYTES_ERROR
 from .model import (
@@ -35,7 +36,7 @@ from .learn import doc_counts, phrase_counter, sibling_index
 from .options import Options
 from .repairs import Analysis, Repair
 from .table import Rule, default_table, load_table, phrase_key
-from .tokens import Token, neighbours, tokenize
+from .tokens import Token, neighbours, tokenize, word_keys
 
 Key = tuple[str, ...]
 
@@ -84,6 +85,7 @@ class Compiled:
     siblings: dict[Key, tuple[Key, ...]]
     left_cache: dict[tuple[int, int, str], float]
     right_cache: dict[tuple[int, int, str], float]
+    pairs: frozenset[tuple[str, str]]  # every (spun, original) of the table, pruned or not
 
 
 @dataclass(slots=True)
@@ -127,7 +129,8 @@ def compile_rules(rules: tuple[Rule, ...], model: Model) -> Compiled:
     for s in entries:
         first[s[0]] = max(first.get(s[0], 0), len(s))
     sibs = sibling_index((e.spun, e.original) for v in entries.values() for e in v)
-    return Compiled(entries, first, sibs, {}, {})
+    pairs = frozenset((r.spun.lower(), r.original.lower()) for r in rules)
+    return Compiled(entries, first, sibs, {}, {}, pairs)
 
 
 @functools.cache
@@ -168,38 +171,128 @@ def _quoted_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _QUOTED.finditer(text)]
 
 
+#: Passes over the text until nothing changes (a repair can create the context for another).
+MAX_PASSES = 4
+
+
 def analyze_text(text: str, options: Options) -> Analysis:
-    """Analyse ``text`` under ``options`` (see :func:`unspin.analyze`)."""
+    """Analyse ``text`` under ``options`` (see :func:`unspin.analyze`).
+
+    The result is a fixpoint: repairs are re-examined on the repaired text, and what a later pass
+    changes is folded into the repairs of the input, so ``restore(restore(x)) == restore(x)``.
+    """
     if isinstance(text, bytes | bytearray | memoryview):
         raise TypeError(BYTES_ERROR)
     if not isinstance(text, str):
         raise TypeError(f"unspin expects str, got {type(text).__name__}")
-    toks = tokenize(text)
-    if not toks:
+    first = _analyze_once(text, options)
+    repairs, current = list(first.repairs), first.text
+    for _ in range(MAX_PASSES - 1):
+        if not repairs:
+            break
+        again = _analyze_once(current, options)
+        if not again.repairs:
+            break
+        repairs = compose(text, repairs, current, list(again.repairs))
+        current = again.text
+    return Analysis(current, tuple(repairs), first.spin_score)
+
+
+def compose(text0: str, base: list[Repair], text1: str, later: list[Repair]) -> list[Repair]:
+    """Fold repairs made on ``text1`` (the result of ``base`` on ``text0``) into repairs of
+    ``text0``. A later repair that touches an earlier one absorbs it into a single repair.
+
+    >>> t0 = "the warfare, for the reason that"
+    >>> b = [Repair(4, 11, "warfare", "war", 0.9, "a")]
+    >>> t1 = "the war, for the reason that"
+    >>> [(r.found, r.replacement, r.rule) for r in compose(t0, b, t1, [Repair(4, 7, "war", "battle", 0.6, "b")])]
+    [('warfare', 'battle', 'a+b')]
+    """
+    # Segments of text1: (t1_start, t1_end, t0_start, t0_end, repair or None for unchanged text).
+    segs: list[tuple[int, int, int, int, Repair | None]] = []
+    p0 = p1 = 0
+    for r in base:
+        if r.start > p0:
+            segs.append((p1, p1 + r.start - p0, p0, r.start, None))
+            p1 += r.start - p0
+        segs.append((p1, p1 + len(r.replacement), r.start, r.end, r))
+        p1 += len(r.replacement)
+        p0 = r.end
+    segs.append((p1, p1 + len(text0) - p0, p0, len(text0), None))
+
+    def widen(x: int, at_end: bool) -> tuple[int, int]:
+        """(text1 offset, text0 offset) of x, widened to the edges of an earlier repair."""
+        for a1, b1, a0, b0, r in segs:
+            inside = a1 <= x < b1 or (at_end and a1 < x <= b1) or (a1 == b1 == x)
+            if inside:
+                if r is None:
+                    return x, a0 + (x - a1)
+                return (b1, b0) if at_end else (a1, a0)
+        return x, len(text0)
+
+    regions: list[list] = []  # [t1_start, t1_end, t0_start, t0_end, [later repairs]]
+    for n in sorted(later):
+        x1, x0 = widen(n.start, at_end=False)
+        y1, y0 = widen(n.end, at_end=True)
+        if regions and x1 < regions[-1][1]:
+            regions[-1][1], regions[-1][3] = max(regions[-1][1], y1), max(regions[-1][3], y0)
+            regions[-1][4].append(n)
+        else:
+            regions.append([x1, y1, x0, y0, [n]])
+    out = [r for r in base if not any(g[2] <= r.start and r.end <= g[3] for g in regions)]
+    for x1, y1, x0, y0, news in regions:
+        piece = text1[x1:y1]
+        for n in sorted(news, reverse=True):
+            piece = piece[: n.start - x1] + n.replacement + piece[n.end - x1 :]
+        absorbed = [r for r in base if x0 <= r.start and r.end <= y0]
+        found = text0[x0:y0]
+        if piece == found:
+            continue
+        parts = absorbed + sorted(news)
+        rule = "+".join(dict.fromkeys(p.rule for p in parts))
+        conf = min(p.confidence for p in parts)
+        out.append(Repair(x0, y0, found, piece, conf, rule))
+    return sorted(out)
+
+
+def _analyze_once(text: str, options: Options) -> Analysis:
+    keys = word_keys(text)
+    if not keys:
         return Analysis(text, (), 0.0)
     model = load_model()
     compiled = _compiled_for(options)
-    keys = [t.key for t in toks]
     spin = model.spin_probability(keys)
     doc_factor = spin if options.use_document_model else 1.0
+    if doc_factor < options.min_confidence or doc_factor == 0.0:
+        return Analysis(text, (), spin)  # no repair can reach the threshold in this document
+    toks = tokenize(text)
 
-    quote_of = _quote_membership(text, toks) if options.quotes != "repair" else None
+    quote_of = _quote_membership(text, toks)
     quote_factor = 1.0
-    if quote_of is not None and any(quote_of):
+    if options.quotes != "repair" and any(quote_of):
         if options.quotes == "protect":
             quote_factor = 0.0
         else:
-            quoted_keys = [k for k, q in zip(keys, quote_of, strict=True) if q]
+            # Spinners either spare quoted speech or spin it like the rest: let the quoted words
+            # themselves say which, relative to the whole document.
+            quoted_keys = [t.key for t, q in zip(toks, quote_of, strict=True) if q]
             quote_factor = model.spin_probability(quoted_keys)
             if options.use_document_model:
                 quote_factor = min(1.0, quote_factor / max(spin, 1e-9))
-    if doc_factor < options.min_confidence or doc_factor == 0.0:
-        return Analysis(text, (), spin)  # no repair can reach the threshold in this document
+    fixed = _builtin_fixes(text, compiled, options, doc_factor)
     cands = _candidates(text, toks, compiled, model, doc_factor)
-    if quote_of is not None and quote_factor < 1.0:
+    if fixed:
+        blocked = [(f.start, f.end) for f in fixed]
+        cands = [c for c in cands if not _overlaps(toks[c.i].start, toks[c.j - 1].end, blocked)]
+    if any(quote_of):
+        kept = []
         for c in cands:
             if any(quote_of[c.i : c.j]):
+                if c.entry.rule.family == "contraction":
+                    continue  # contractions are honest in quoted speech
                 c.confidence *= quote_factor
+            kept.append(c)
+        cands = kept
     chosen = _decode(cands, len(toks), options.min_confidence)
     repairs: list[Repair] = []
     for c in chosen:
@@ -209,8 +302,34 @@ def analyze_text(text: str, options: Options) -> Analysis:
         if replacement is None or replacement == found:
             continue
         repairs.append(Repair(start, end, found, replacement, c.confidence, c.entry.rule.id))
+    if fixed:
+        repairs.extend(Repair(f.start, f.end, text[f.start : f.end], f.replacement, f.confidence, f.rule)
+                       for f in fixed)
+        repairs.sort()
     out = _apply_sorted(text, repairs)
     return Analysis(out, tuple(repairs), spin)
+
+
+def _builtin_fixes(text: str, compiled: Compiled, options: Options, doc_factor: float) -> list[Fix]:
+    """Garbled numbers and damaged names (see :mod:`unspin.builtin`), non-overlapping."""
+    dis = options.disable
+    out: list[Fix] = []
+    for f in number_fixes(text):
+        if f.rule not in dis and "number" not in dis and f.confidence >= options.min_confidence:
+            out.append(f)
+    if "name.entity" not in dis and "name" not in dis:
+        # A damaged known name is strong evidence on its own, in a text at least as likely spun
+        # as not; in a text that looks honest it needs the document's support like any repair.
+        scale = 1.0 if doc_factor >= 0.5 else doc_factor
+        for f in entity_fixes(text, lambda s, o: (s, o) in compiled.pairs):
+            conf = f.confidence * scale
+            if conf >= options.min_confidence and not _overlaps(f.start, f.end, [(x.start, x.end) for x in out]):
+                out.append(Fix(f.start, f.end, f.replacement, conf, f.rule))
+    return sorted(out, key=lambda f: f.start)
+
+
+def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    return any(a < end and start < b for a, b in spans)
 
 
 def _apply_sorted(text: str, repairs: list[Repair]) -> str:

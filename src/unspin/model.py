@@ -11,6 +11,7 @@ and ``R`` in never-spun text (bigram lift), weighted by a logistic model fitted 
 from __future__ import annotations
 
 import functools
+import itertools
 import gzip
 import hashlib
 import json
@@ -69,6 +70,14 @@ def sigmoid(x: float) -> float:
     e = math.exp(x)
     return e / (1.0 + e)
 
+
+#: Before reading a word, unspin assumes one text in five is spun. The document model was fitted on
+#: equal numbers of spun and honest texts; this prior moves its odds so that a short honest text
+#: with a few spinner-like words ("naval warfare", "plenty of") is not taken for spun copy.
+SPIN_PRIOR = 0.2
+#: Below this many words a text's spin probability is scaled down in proportion (see
+#: :meth:`Model.spin_probability`).
+MIN_WORDS = 20
 
 FEATURES = ("bias", "prior", "left", "right", "evidence", "multiword", "lm_unigram",
             "seen_left", "seen_right", "doc_original", "doc_spun")
@@ -161,6 +170,7 @@ class Model:
         self.doc_words = doc_words
         self.combiner = combiner
         self.doc_bias, self.doc_scale = document
+        self.doc_bias += logit(SPIN_PRIOR)
         self.rule_stats = rule_stats
 
     def seen_side(self, spun: str, original: str, side: str, word: str) -> tuple[int, int]:
@@ -182,10 +192,16 @@ class Model:
         return math.log(0.5 * p_news + 0.5 * p_train) - math.log(p_train)
 
     def spin_probability(self, keys: Sequence[str]) -> float:
-        """P(the text was spun) from its words (naive Bayes, calibrated)."""
-        dw = self.doc_words
-        total = sum(dw.get(k, 0.0) for k in keys)
-        return sigmoid(self.doc_bias + self.doc_scale * total)
+        """P(the text was spun) from its words (naive Bayes, calibrated).
+
+        Texts shorter than :data:`MIN_WORDS` carry too little evidence for naive Bayes, which
+        treats correlated words as independent: their probability is scaled down by length.
+        """
+        total = sum(map(self.doc_words.get, keys, itertools.repeat(0.0)))
+        p = sigmoid(self.doc_bias + self.doc_scale * total)
+        if len(keys) < MIN_WORDS:
+            p *= len(keys) / MIN_WORDS
+        return p
 
 
 def _read_tsv_gz(path: Path) -> list[list[str]]:

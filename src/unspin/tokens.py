@@ -42,6 +42,15 @@ def case_class(word: str, sentence_start: bool) -> str:
     return "m"
 
 
+def word_keys(text: str) -> list[str]:
+    """Just the lower-cased words of ``text``, fast (what the document model reads).
+
+    >>> word_keys("He Won’t STOP")
+    ['he', "won't", 'stop']
+    """
+    return WORD_RE.findall(text.lower().replace("’", "'"))
+
+
 def tokenize(text: str) -> list[Token]:
     """All word tokens of ``text`` in order.
 
