@@ -14,7 +14,6 @@ import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 _UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
@@ -63,7 +62,7 @@ _NAME_SPAN = re.compile(
 @functools.cache
 def known_entities() -> tuple[str, ...]:
     """Names of institutions and outlets that news copy cites (``data/entities.txt``)."""
-    path = Path(str(resources.files("unspin").joinpath("data", "entities.txt")))
+    path = Path(__file__).resolve().parent / "data" / "entities.txt"
     lines = path.read_text(encoding="utf-8").splitlines()
     return tuple(s.strip() for s in lines if s.strip() and not s.startswith("#"))
 

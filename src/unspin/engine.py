@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
 import re
 from dataclasses import dataclass
@@ -25,17 +26,22 @@ from .model import (
     CASES,
     Model,
     left_gain,
+    load_document_model,
+    cached,
+    doc_counts,
     load_model,
+    model_digest,
+    phrase_counter,
     logit,
     right_gain,
     side_gain,
+    sibling_index,
     sigmoid,
     unigram_gain,
 )
-from .learn import doc_counts, phrase_counter, sibling_index
 from .options import Options
 from .repairs import Analysis, Repair
-from .table import Rule, default_table, load_table, phrase_key
+from .table import Rule, bundled_table_path, default_table, load_table, phrase_key
 from .tokens import Token, neighbours, tokenize, word_keys
 
 Key = tuple[str, ...]
@@ -135,7 +141,9 @@ def compile_rules(rules: tuple[Rule, ...], model: Model) -> Compiled:
 
 @functools.cache
 def _default_compiled() -> Compiled:
-    return compile_rules(default_table(), load_model())
+    """The bundled table compiled against the bundled model, cached on disk between runs."""
+    digest = hashlib.sha256(bundled_table_path().read_bytes()).hexdigest()[:16]
+    return cached(f"table-{digest}-{model_digest()}", lambda: compile_rules(default_table(), load_model()))
 
 
 def _compiled_for(options: Options) -> Compiled:
@@ -259,12 +267,14 @@ def _analyze_once(text: str, options: Options) -> Analysis:
     keys = word_keys(text)
     if not keys:
         return Analysis(text, (), 0.0)
-    model = load_model()
-    compiled = _compiled_for(options)
-    spin = model.spin_probability(keys)
+    if options.table is not None or options.extra_tables:
+        _compiled_for(options)  # a broken user table is reported whatever the input
+    spin = load_document_model().spin_probability(keys)
     doc_factor = spin if options.use_document_model else 1.0
     if doc_factor < options.min_confidence or doc_factor == 0.0:
         return Analysis(text, (), spin)  # no repair can reach the threshold in this document
+    model = load_model()
+    compiled = _compiled_for(options)
     toks = tokenize(text)
 
     quote_of = _quote_membership(text, toks)
@@ -276,7 +286,7 @@ def _analyze_once(text: str, options: Options) -> Analysis:
             # Spinners either spare quoted speech or spin it like the rest: let the quoted words
             # themselves say which, relative to the whole document.
             quoted_keys = [t.key for t, q in zip(toks, quote_of, strict=True) if q]
-            quote_factor = model.spin_probability(quoted_keys)
+            quote_factor = load_document_model().spin_probability(quoted_keys)
             if options.use_document_model:
                 quote_factor = min(1.0, quote_factor / max(spin, 1e-9))
     fixed = _builtin_fixes(text, compiled, options, doc_factor)
@@ -442,10 +452,14 @@ def _candidates(
 
 
 def _decode(cands: list[Candidate], n: int, min_conf: float) -> list[Candidate]:
-    """Best non-overlapping subset: maximise the expected number of errors removed."""
+    """Pick non-overlapping candidates, then keep those that reach ``min_conf``.
+
+    Overlaps are resolved before the threshold (most confidence per word covered, longer phrases
+    favoured), so raising ``min_confidence`` only ever removes repairs, never swaps one for another.
+    """
     by_start: dict[int, list[Candidate]] = {}
     for c in cands:
-        if c.confidence >= min_conf and c.confidence > 0.0:
+        if c.confidence > 0.0:
             by_start.setdefault(c.i, []).append(c)
     if not by_start:
         return []
@@ -455,7 +469,7 @@ def _decode(cands: list[Candidate], n: int, min_conf: float) -> list[Candidate]:
         best[i] = best[i + 1]
         choice[i] = None
         for c in by_start.get(i, ()):
-            gain = (c.confidence - 0.5 * min_conf) * (c.j - c.i) ** 0.5 + best[c.j]
+            gain = c.confidence * (c.j - c.i) ** 0.5 + best[c.j]
             if gain > best[i]:
                 best[i] = gain
                 choice[i] = c
@@ -466,6 +480,7 @@ def _decode(cands: list[Candidate], n: int, min_conf: float) -> list[Candidate]:
         if c is None:
             i += 1
         else:
-            out.append(c)
+            if c.confidence >= min_conf:
+                out.append(c)
             i = c.j
     return out

@@ -26,6 +26,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .model import doc_counts, phrase_counter, sibling_index, side_keys  # noqa: F401 (re-exported)
 from .tokens import Token, context_keys, neighbours, tokenize
 
 MAX_SPUN = 6
@@ -211,32 +212,6 @@ def case_prior(st: FoldStats, s: Key, o: Key, case: str) -> float:
     pooled = (k_all + 0.05) / (n_all + 1.0)
     n, k = st.occ[(s, case)], st.sub[(s, o, case)]
     return (k + 3.0 * pooled) / (n + 3.0)
-
-
-def sibling_index(pairs) -> dict[Key, tuple[str, ...]]:
-    """For each original phrase: itself and every spun form the table derives from it (as text)."""
-    sib: dict[Key, set[str]] = collections.defaultdict(set)
-    for s, o in pairs:
-        sib[o].update((" ".join(s), " ".join(o)))
-    return {o: tuple(v) for o, v in sib.items()}
-
-
-def doc_counts(counter: collections.Counter, sibs: tuple[str, ...], s: str) -> tuple[int, int]:
-    """(other members of the original's group seen in this document, other copies of ``s``)."""
-    return sum(counter[x] for x in sibs if x != s), counter[s] - 1
-
-
-def phrase_counter(keys: Sequence[str], occs: Sequence[tuple[int, int, Key]]) -> collections.Counter:
-    """Counts of single words and of the multi-word table phrases found in a document."""
-    c: collections.Counter = collections.Counter(keys)
-    c.update(" ".join(s) for i, j, s in occs if j - i > 1)
-    return c
-
-
-def side_keys(s: Key, left: str, right: str) -> tuple[str, str]:
-    """Keys of the spun-side context statistics (see :meth:`Model.seen`)."""
-    ss = " ".join(s)
-    return ss + "\t<" + left, ss + "\t>" + right
 
 
 def main(argv: Sequence[str] | None = None) -> int:

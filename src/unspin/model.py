@@ -19,13 +19,40 @@ import math
 import os
 import pickle
 import sys
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 MU = 4.0  # additive smoothing mass for bigram estimates
 CASES = "lcsu"
+
+
+def sibling_index(pairs) -> dict[tuple[str, ...], tuple[str, ...]]:
+    """For each original phrase: itself and every spun form the table derives from it (as text)."""
+    sib: dict[tuple[str, ...], set[str]] = defaultdict(set)
+    for s, o in pairs:
+        sib[o].update((" ".join(s), " ".join(o)))
+    return {o: tuple(v) for o, v in sib.items()}
+
+
+def doc_counts(counter: Counter, sibs: tuple[str, ...], s: str) -> tuple[int, int]:
+    """(other members of the original's group seen in this document, other copies of ``s``)."""
+    return sum(counter[x] for x in sibs if x != s), counter[s] - 1
+
+
+def phrase_counter(keys: Sequence[str], occs: Sequence[tuple[int, int, tuple[str, ...]]]) -> Counter:
+    """Counts of single words and of the multi-word table phrases found in a document."""
+    c: Counter = Counter(keys)
+    c.update(" ".join(s) for i, j, s in occs if j - i > 1)
+    return c
+
+
+def side_keys(s: tuple[str, ...], left: str, right: str) -> tuple[str, str]:
+    """Keys of the spun-side context statistics (see :meth:`Model.seen`)."""
+    ss = " ".join(s)
+    return ss + "\t<" + left, ss + "\t>" + right
+
 
 
 class ContextModel:
@@ -76,7 +103,7 @@ def sigmoid(x: float) -> float:
 #: with a few spinner-like words ("naval warfare", "plenty of") is not taken for spun copy.
 SPIN_PRIOR = 0.2
 #: Below this many words a text's spin probability is scaled down in proportion (see
-#: :meth:`Model.spin_probability`).
+#: :meth:`DocumentModel.spin_probability`).
 MIN_WORDS = 20
 
 FEATURES = ("bias", "prior", "left", "right", "evidence", "multiword", "lm_unigram",
@@ -148,15 +175,12 @@ def combine(weights: Sequence[float], feats: Sequence[float]) -> float:
 class Model:
     """Everything learned, loaded once per process (see :func:`load_model`)."""
 
-    __slots__ = ("combiner", "context", "doc_bias", "doc_scale", "doc_words", "rates", "rule_stats",
-                 "side", "words_news", "words_train")
+    __slots__ = ("combiner", "context", "rates", "rule_stats", "side", "words_news", "words_train")
 
     def __init__(
         self,
         context: ContextModel,
-        doc_words: dict[str, float],
         combiner: list[float],
-        document: list[float],
         rule_stats: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[int, ...]],
         rates: dict[tuple[str, ...], tuple[int, int]],
         words: dict[str, int],
@@ -167,10 +191,7 @@ class Model:
         self.words_train = max(1, words["train"])
         self.words_news = max(1, words["news"])
         self.context = context
-        self.doc_words = doc_words
         self.combiner = combiner
-        self.doc_bias, self.doc_scale = document
-        self.doc_bias += logit(SPIN_PRIOR)
         self.rule_stats = rule_stats
 
     def seen_side(self, spun: str, original: str, side: str, word: str) -> tuple[int, int]:
@@ -191,17 +212,45 @@ class Model:
         p_news = (c_news + k * p_train) / (self.words_news + k)
         return math.log(0.5 * p_news + 0.5 * p_train) - math.log(p_train)
 
+class DocumentModel:
+    """How likely a whole text is spun, from its words: small, loaded before anything else so an
+    honest text is passed through without loading the context model."""
+
+    __slots__ = ("bias", "scale", "words")
+
+    def __init__(self, words: dict[str, float], bias: float, scale: float) -> None:
+        self.words = words
+        self.bias = bias + logit(SPIN_PRIOR)
+        self.scale = scale
+
     def spin_probability(self, keys: Sequence[str]) -> float:
         """P(the text was spun) from its words (naive Bayes, calibrated).
 
         Texts shorter than :data:`MIN_WORDS` carry too little evidence for naive Bayes, which
         treats correlated words as independent: their probability is scaled down by length.
         """
-        total = sum(map(self.doc_words.get, keys, itertools.repeat(0.0)))
-        p = sigmoid(self.doc_bias + self.doc_scale * total)
+        total = sum(map(self.words.get, keys, itertools.repeat(0.0)))
+        p = sigmoid(self.bias + self.scale * total)
         if len(keys) < MIN_WORDS:
             p *= len(keys) / MIN_WORDS
         return p
+
+
+@functools.cache
+def load_document_model() -> DocumentModel:
+    """The bundled document model (a few thousand word weights)."""
+    d = model_dir()
+    weights = _read_weights(d)
+    words = {k: float(v) for k, v in _read_tsv_gz(d / "doc_words.tsv.gz")}
+    bias, scale = weights["document"]
+    return DocumentModel(words, bias, scale)
+
+
+def _read_weights(d: Path) -> dict[str, Any]:
+    weights = json.loads((d / "weights.json").read_text(encoding="utf-8"))
+    if weights.get("format") != 1 or list(weights.get("features", ())) != list(FEATURES):
+        raise RuntimeError(f"{d / 'weights.json'}: model format does not match this unspin version")
+    return weights
 
 
 def _read_tsv_gz(path: Path) -> list[list[str]]:
@@ -210,37 +259,51 @@ def _read_tsv_gz(path: Path) -> list[list[str]]:
 
 def model_dir() -> Path:
     """Folder of the bundled model files."""
-    return Path(str(resources.files("unspin").joinpath("data", "model")))
+    return Path(__file__).resolve().parent / "data" / "model"
+
+
+#: Bump when the layout of anything pickled into the cache changes.
+CACHE_VERSION = 2
+
+
+@functools.cache
+def model_digest() -> str:
+    """Short hash of the shipped model files: names the on-disk caches built from them."""
+    digest = hashlib.sha256()
+    for p in sorted(p for p in model_dir().iterdir() if p.is_file()):
+        digest.update(p.name.encode() + p.read_bytes())
+    return f"{digest.hexdigest()[:16]}-v{CACHE_VERSION}-py{sys.version_info[0]}{sys.version_info[1]}"
+
+
+def cached(name: str, build: Any) -> Any:
+    """``build()``, or its result pickled earlier under ``name`` in the cache directory.
+
+    The cache lives in ``$UNSPIN_CACHE_DIR`` (default ``~/.cache/unspin``); names carry content
+    hashes, so a stale entry is never read. An unwritable cache only costs start-up time.
+    """
+    path = _cache_dir() / f"{name}.pickle"
+    try:
+        with open(path, "rb") as f:
+            return pickle.load(f)
+    except (OSError, pickle.PickleError, EOFError, AttributeError, ValueError, ImportError):
+        value = build()
+        _write_cache(path, value)
+        return value
 
 
 @functools.cache
 def load_model() -> Model:
-    """Load the bundled model, from a pickled cache when one matches the shipped files."""
+    """Load the bundled model, from the on-disk cache when one matches the shipped files."""
     d = model_dir()
-    files = sorted(p for p in d.iterdir() if p.is_file())
-    digest = hashlib.sha256()
-    for p in files:
-        digest.update(p.name.encode() + p.read_bytes())
-    tag = f"model-{digest.hexdigest()[:16]}-py{sys.version_info[0]}{sys.version_info[1]}.pickle"
-    cache = _cache_dir() / tag
-    try:
-        with open(cache, "rb") as f:
-            parts = pickle.load(f)
-    except (OSError, pickle.PickleError, EOFError, AttributeError, ValueError):
-        parts = _load_parts(d)
-        _write_cache(cache, parts)
-    uni, bi, doc_words, weights, stats, rates, side = parts
-    return Model(ContextModel(uni, bi), doc_words, weights["combiner"], weights["document"], stats,
-                 rates, weights["words"], side)
+    parts = cached(f"model-{model_digest()}", lambda: _load_parts(d))
+    uni, bi, weights, stats, rates, side = parts
+    return Model(ContextModel(uni, bi), weights["combiner"], stats, rates, weights["words"], side)
 
 
 def _load_parts(d: Path) -> tuple[Any, ...]:
     uni = {k: int(v) for k, v in _read_tsv_gz(d / "unigrams.tsv.gz")}
     bi = {k: int(v) for k, v in _read_tsv_gz(d / "bigrams.tsv.gz")}
-    doc_words = {k: float(v) for k, v in _read_tsv_gz(d / "doc_words.tsv.gz")}
-    weights = json.loads((d / "weights.json").read_text(encoding="utf-8"))
-    if weights.get("format") != 1 or list(weights.get("features", ())) != list(FEATURES):
-        raise RuntimeError(f"{d / 'weights.json'}: model format does not match this unspin version")
+    weights = _read_weights(d)
     stats = {}
     rows = _read_tsv_gz(d / "rule_stats.tsv.gz")
     for row in rows[1:]:
@@ -250,7 +313,7 @@ def _load_parts(d: Path) -> tuple[Any, ...]:
     for line in gzip.decompress((d / "side_stats.tsv.gz").read_bytes()).decode("utf-8").splitlines():
         k, _, v = line.rpartition("\t")
         side[k] = int(v)
-    return uni, bi, doc_words, weights, stats, rates, side
+    return uni, bi, weights, stats, rates, side
 
 
 def _cache_dir() -> Path:

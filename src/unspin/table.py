@@ -11,10 +11,8 @@ from __future__ import annotations
 import functools
 import os
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
-
-import regex
+from typing import Any
 
 from .errors import TableError
 
@@ -48,9 +46,17 @@ GUARDS = frozenset(
     }
 )
 
-_ID = regex.compile(r"[a-z][a-z0-9_]*(?:\.[a-z0-9_'\-]+)+")
-# Words of a phrase: letters, digits and the inner punctuation names and numbers use.
-_WORD = regex.compile(r"[\p{L}\p{N}](?:[\p{L}\p{M}\p{N}'’.,\-]*[\p{L}\p{M}\p{N}'’.])?")
+
+
+@functools.cache
+def _patterns() -> tuple[Any, Any]:
+    """(id pattern, word pattern), compiled on first use: ``regex`` costs start-up time."""
+    import regex
+
+    ident = regex.compile(r"[a-z][a-z0-9_]*(?:\.[a-z0-9_'\-]+)+")
+    # Words of a phrase: letters, digits and the inner punctuation names and numbers use.
+    word = regex.compile(r"[\p{L}\p{N}](?:[\p{L}\p{M}\p{N}'’.,\-]*[\p{L}\p{M}\p{N}'’.])?")
+    return ident, word
 MAX_PHRASE_WORDS = 6
 MAX_PHRASE_CHARS = 80
 
@@ -91,7 +97,7 @@ def _check_phrase(path: str, line: int, column: str, phrase: str) -> None:
             f"{MAX_PHRASE_CHARS} characters)",
         )
     for w in words:
-        if not _WORD.fullmatch(w):
+        if not _patterns()[1].fullmatch(w):
             raise TableError(path, line, f"{column} {phrase!r}: {w!r} is not a plain word")
 
 
@@ -114,7 +120,7 @@ def parse_table(text: str, path: str = "<table>") -> tuple[Rule, ...]:
         if len(cells) != len(COLUMNS):
             raise TableError(path, lineno, f"expected {len(COLUMNS)} tab-separated columns, got {len(cells)}")
         rid, spun, original, family, guard, protect, prior_s, count_s, note = cells
-        if not _ID.fullmatch(rid):
+        if not _patterns()[0].fullmatch(rid):
             raise TableError(path, lineno, f"id {rid!r} must look like 'family.name' (lower case)")
         if rid in seen_ids:
             raise TableError(path, lineno, f"duplicate id {rid!r} (first on line {seen_ids[rid]})")
@@ -175,9 +181,9 @@ def load_table(path: str | os.PathLike[str]) -> tuple[Rule, ...]:
 
 def bundled_table_path() -> Path:
     """Where the bundled table lives: inside the installed package, or ``data/`` in a checkout."""
-    packaged = resources.files("unspin").joinpath("data", "synonym_map.tsv")
+    packaged = Path(__file__).resolve().parent / "data" / "synonym_map.tsv"
     if packaged.is_file():
-        return Path(str(packaged))
+        return packaged
     return Path(__file__).resolve().parents[2] / "data" / "synonym_map.tsv"
 
 
