@@ -47,6 +47,9 @@ def number_fixes(text: str) -> Iterator[Fix]:
     [('6,000', 'number.word_digits'), ('4.7', 'number.word_digits'), ('percent', 'number.percent')]
     """
     for m in _WORD_DIGITS.finditer(text):
+        word = m.group(1)
+        if not (word.islower() or word.isupper() or word[1:].islower()):
+            continue  # mixed case ("sIx") is not something a spinner writes
         value = NUMBER_WORDS[m.group(1).lower()]
         yield Fix(m.start(), m.end(), f"{value}{m.group(2)}", 0.98, "number.word_digits")
     for m in _PERCENT.finditer(text):

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 
-def transfer_case(found: str, replacement: str) -> str | None:
+def transfer_case(found: str, replacement: str, sentence_start: bool = False) -> str | None:
     """Return ``replacement`` cased like ``found``, or None when ``found`` has mixed case.
 
-    A replacement that carries its own capitals (a proper name, "U.S.") keeps them.
+    A replacement that carries its own capitals (a proper name, "the United States") keeps them;
+    only its first letter is raised, at the start of a sentence.
 
     >>> transfer_case("stated", "said"), transfer_case("Stated", "said"), transfer_case("STATED", "said")
     ('said', 'Said', 'SAID')
@@ -16,6 +17,8 @@ def transfer_case(found: str, replacement: str) -> str | None:
     'Since the'
     >>> transfer_case("usa", "United States"), transfer_case("McStated", "said") is None
     ('United States', True)
+    >>> transfer_case("America", "the United States"), transfer_case("America", "the United States", True)
+    ('the United States', 'The United States')
     """
     letters = [ch for ch in found if ch.isalpha()]
     if not letters:
@@ -23,6 +26,8 @@ def transfer_case(found: str, replacement: str) -> str | None:
     if replacement != replacement.lower():  # carries its own capitals
         if found.isupper() and len(letters) > 1:
             return replacement.upper()
+        if sentence_start and found[:1].isupper():
+            return replacement[:1].upper() + replacement[1:]
         return replacement
     if found.islower():
         return replacement

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import bisect
 import functools
 import hashlib
 import math
@@ -24,6 +25,7 @@ from .casing import transfer_case
 from .errors import BYTES_ERROR
 from .model import (
     CASES,
+    DocumentModel,
     Model,
     left_gain,
     load_document_model,
@@ -269,28 +271,34 @@ def _analyze_once(text: str, options: Options) -> Analysis:
         return Analysis(text, (), 0.0)
     if options.table is not None or options.extra_tables:
         _compiled_for(options)  # a broken user table is reported whatever the input
-    spin = load_document_model().spin_probability(keys)
-    doc_factor = spin if options.use_document_model else 1.0
-    if doc_factor < options.min_confidence or doc_factor == 0.0:
-        return Analysis(text, (), spin)  # no repair can reach the threshold in this document
-    model = load_model()
-    compiled = _compiled_for(options)
-    toks = tokenize(text)
-
-    quote_of = _quote_membership(text, toks)
+    dm = load_document_model()
+    spin = dm.spin_probability(keys)
+    if options.use_document_model:
+        regions = local_spin(text, dm, keys, spin)
+        doc_factor = max(f for _, f in regions)
+    else:
+        regions, doc_factor = [(0, 1.0)], 1.0
+    all_quoted = _quoted_spans(text)  # contractions are never repaired in quotes, whatever the policy
+    quoted = all_quoted if options.quotes != "repair" else []
     quote_factor = 1.0
-    if options.quotes != "repair" and any(quote_of):
+    if quoted:
         if options.quotes == "protect":
             quote_factor = 0.0
         else:
             # Spinners either spare quoted speech or spin it like the rest: let the quoted words
             # themselves say which, relative to the whole document.
-            quoted_keys = [t.key for t, q in zip(toks, quote_of, strict=True) if q]
-            quote_factor = load_document_model().spin_probability(quoted_keys)
+            quote_factor = dm.spin_probability(word_keys(" ".join(text[a:b] for a, b in quoted)))
             if options.use_document_model:
                 quote_factor = min(1.0, quote_factor / max(spin, 1e-9))
-    fixed = _builtin_fixes(text, compiled, options, doc_factor)
-    cands = _candidates(text, toks, compiled, model, doc_factor)
+    fixed = _builtin_fixes(text, options, regions, quoted, quote_factor)
+    if doc_factor < options.min_confidence or doc_factor == 0.0:
+        # No table repair can reach the threshold in this document; built-in ones still may.
+        return _result(text, [], fixed, spin)
+    model = load_model()
+    compiled = _compiled_for(options)
+    toks = tokenize(text)
+    quote_of = _quote_membership(toks, all_quoted)
+    cands = _candidates(text, toks, compiled, model, regions)
     if fixed:
         blocked = [(f.start, f.end) for f in fixed]
         cands = [c for c in cands if not _overlaps(toks[c.i].start, toks[c.j - 1].end, blocked)]
@@ -308,33 +316,82 @@ def _analyze_once(text: str, options: Options) -> Analysis:
     for c in chosen:
         start, end = toks[c.i].start, toks[c.j - 1].end
         found = text[start:end]
-        replacement = transfer_case(found, c.entry.rule.original)
+        replacement = transfer_case(found, c.entry.rule.original, toks[c.i].case == "s")
         if replacement is None or replacement == found:
             continue
         repairs.append(Repair(start, end, found, replacement, c.confidence, c.entry.rule.id))
+    return _result(text, repairs, fixed, spin)
+
+
+def _result(text: str, repairs: list[Repair], fixed: list[Fix], spin: float) -> Analysis:
+    """Merge table and built-in repairs (they never overlap) and apply them."""
     if fixed:
-        repairs.extend(Repair(f.start, f.end, text[f.start : f.end], f.replacement, f.confidence, f.rule)
-                       for f in fixed)
+        repairs = repairs + [
+            Repair(f.start, f.end, text[f.start : f.end], f.replacement, f.confidence, f.rule)
+            for f in fixed
+        ]
         repairs.sort()
-    out = _apply_sorted(text, repairs)
-    return Analysis(out, tuple(repairs), spin)
+    return Analysis(_apply_sorted(text, repairs), tuple(repairs), spin)
 
 
-def _builtin_fixes(text: str, compiled: Compiled, options: Options, doc_factor: float) -> list[Fix]:
+#: The document model also judges each paragraph together with its neighbours (at least this
+#: many words): where that neighbourhood is unmistakably spun, its repairs stand even when honest
+#: paragraphs around it pull the whole document's score down.
+WINDOW_WORDS = 50
+LOCAL_SURE = 0.985
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
+
+
+def local_spin(text: str, dm: DocumentModel, keys: list[str], spin: float) -> list[tuple[int, float]]:
+    """(start offset, spin probability) of each paragraph, judged with its neighbours."""
+    cuts = [0] + [m.end() for m in _PARAGRAPH_BREAK.finditer(text)]
+    if len(cuts) == 1 or len(keys) <= WINDOW_WORDS:
+        return [(0, spin)]
+    bounds = list(zip(cuts, cuts[1:] + [len(text)], strict=True))
+    para_keys = [word_keys(text[a:b]) for a, b in bounds]
+    out = []
+    last = len(bounds) - 1
+    for k in range(len(bounds)):
+        lo = hi = k
+        n = len(para_keys[k])
+        while n < WINDOW_WORDS and (lo > 0 or hi < last):
+            if hi < last:
+                hi += 1
+                n += len(para_keys[hi])
+            if n < WINDOW_WORDS and lo > 0:
+                lo -= 1
+                n += len(para_keys[lo])
+        window = [w for q in range(lo, hi + 1) for w in para_keys[q]]
+        local = dm.spin_probability(window)
+        # The whole document's verdict stands unless the neighbourhood is unmistakably spun.
+        out.append((bounds[k][0], max(spin, local) if local >= LOCAL_SURE else spin))
+    return out
+
+
+def _builtin_fixes(
+    text: str, options: Options, regions: list[tuple[int, float]], quoted: list[tuple[int, int]],
+    quote_factor: float,
+) -> list[Fix]:
     """Garbled numbers and damaged names (see :mod:`unspin.builtin`), non-overlapping."""
     dis = options.disable
-    out: list[Fix] = []
+    found: list[Fix] = []
     for f in number_fixes(text):
-        if f.rule not in dis and "number" not in dis and f.confidence >= options.min_confidence:
-            out.append(f)
+        if f.rule not in dis and "number" not in dis:
+            found.append(f)
     if "name.entity" not in dis and "name" not in dis:
-        # A damaged known name is strong evidence on its own, in a text at least as likely spun
-        # as not; in a text that looks honest it needs the document's support like any repair.
-        scale = 1.0 if doc_factor >= 0.5 else doc_factor
-        for f in entity_fixes(text, lambda s, o: (s, o) in compiled.pairs):
-            conf = f.confidence * scale
-            if conf >= options.min_confidence and not _overlaps(f.start, f.end, [(x.start, x.end) for x in out]):
-                out.append(Fix(f.start, f.end, f.replacement, conf, f.rule))
+        # A damaged known name is strong evidence on its own; only a text that looks clearly
+        # honest (spin probability under 0.25) weakens it.
+        starts = [a for a, _ in regions]
+        # the table (the spinner's substitutions) is only loaded if a name looks damaged
+        for f in entity_fixes(text, lambda s, o: (s, o) in _compiled_for(options).pairs):
+            scale = min(1.0, regions[bisect.bisect_right(starts, f.start) - 1][1] / 0.25)
+            if not _overlaps(f.start, f.end, [(x.start, x.end) for x in found]):
+                found.append(Fix(f.start, f.end, f.replacement, f.confidence * scale, f.rule))
+    out = []
+    for f in found:
+        conf = f.confidence * quote_factor if _overlaps(f.start, f.end, quoted) else f.confidence
+        if conf >= options.min_confidence and conf > 0.0:
+            out.append(Fix(f.start, f.end, f.replacement, conf, f.rule))
     return sorted(out, key=lambda f: f.start)
 
 
@@ -353,8 +410,8 @@ def _apply_sorted(text: str, repairs: list[Repair]) -> str:
     return "".join(parts)
 
 
-def _quote_membership(text: str, toks: list[Token]) -> list[bool]:
-    spans = _quoted_spans(text)
+def _quote_membership(toks: list[Token], spans: list[tuple[int, int]]) -> list[bool]:
+    """For each token: is it inside one of the quoted ``spans``?"""
     if not spans:
         return [False] * len(toks)
     out = []
@@ -386,7 +443,7 @@ _CASE_INDEX = {c: k for k, c in enumerate(CASES)}
 
 
 def _candidates(
-    text: str, toks: list[Token], compiled: Compiled, model: Model, doc_factor: float
+    text: str, toks: list[Token], compiled: Compiled, model: Model, regions: list[tuple[int, float]]
 ) -> list[Candidate]:
     entries, first, sibs = compiled.entries, compiled.first_words, compiled.siblings
     n = len(toks)
@@ -414,6 +471,7 @@ def _candidates(
     if len(rcache) > _CACHE_LIMIT:
         rcache.clear()
     seen = model.seen_side
+    region_starts = [a for a, _ in regions]
     out: list[Candidate] = []
     for i, j, key in found:
         case = _span_case(toks, i, j)
@@ -421,6 +479,7 @@ def _candidates(
             continue
         ci = _CASE_INDEX[case]
         left, right = neighbours(text, toks, i, j)
+        factor = regions[bisect.bisect_right(region_starts, toks[i].start) - 1][1]
         for e in entries[key]:
             if e.rule.guard or e.rule.protect:
                 if not guards.allows(e.rule, toks, i, j, case):
@@ -447,7 +506,7 @@ def _candidates(
             d_o = total - d_s  # same as learn.doc_counts: the group minus this spun form
             d_s -= 1
             z = e.base[ci] + lt + rt + w_doc_o * math.log1p(d_o) + w_doc_s * math.log1p(d_s)
-            out.append(Candidate(i, j, e, sigmoid(z) * doc_factor))
+            out.append(Candidate(i, j, e, sigmoid(z) * factor))
     return out
 
 
