@@ -348,6 +348,9 @@ def write_outputs(repo, docs, rules, curated, st: FoldStats, weights, doc_weight
     (train_c, train_n), (news_c, news_n) = rates
     _write_gz(MODEL_DIR / "phrase_rates.tsv.gz", ["phrase\ttrain\tnews"] + [
         f"{' '.join(p)}\t{train_c[p]}\t{news_c[p]}" for p in sorted(set(train_c) | set(news_c))])
+    # Every substitution seen (also those too rare to be a row), for checking damaged names.
+    _write_gz(MODEL_DIR / "channel_pairs.tsv.gz",
+              [f"{' '.join(s)}\t{' '.join(o)}" for s, o in sorted(rules) if len(s) == len(o) == 1])
     side_lines = [f"{k}\t{v}" for k, v in sorted(st.side.items()) if v >= 2]
     _write_gz(MODEL_DIR / "side_stats.tsv.gz", side_lines)
     _write_gz(MODEL_DIR / "doc_words.tsv.gz", [f"{k}\t{v:.4f}" for k, v in sorted(llr.items())])
@@ -356,6 +359,26 @@ def write_outputs(repo, docs, rules, curated, st: FoldStats, weights, doc_weight
          "words": {"train": train_n, "news": news_n}},
         indent=1) + "\n", encoding="utf-8")
     _log(f"model: {len(uni)} unigrams, {len(bi)} bigrams, {len(llr)} document words")
+    drop_dead_rows(repo)
+
+
+def drop_dead_rows(repo: Path) -> None:
+    """Remove learned rows the engine prunes (prior under PRUNE_PRIOR in every case, after the
+    move to news base rates): a row in the table must be able to fire."""
+    from .engine import compile_rules
+    from .model import load_model
+    from .table import load_table
+
+    load_model.cache_clear()
+    path = repo / "data" / "synonym_map.tsv"
+    rules = load_table(path)
+    compiled = compile_rules(rules, load_model())
+    alive = {e.rule.id for v in compiled.entries.values() for e in v}
+    lines = path.read_text(encoding="utf-8").split("\n")
+    dead = {r.id for r in rules} - alive
+    kept = [ln for ln in lines if not (ln and not ln.startswith("#") and ln.split("\t", 1)[0] in dead)]
+    path.write_text("\n".join(kept), encoding="utf-8")
+    _log(f"dropped {len(dead)} rows that can never fire; {len(alive)} rows remain")
 
 
 def _write_gz(path: Path, lines: list[str]) -> None:

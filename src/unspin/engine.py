@@ -30,6 +30,7 @@ from .model import (
     left_gain,
     load_document_model,
     cached,
+    channel_pairs,
     doc_counts,
     load_model,
     model_digest,
@@ -208,6 +209,27 @@ def analyze_text(text: str, options: Options) -> Analysis:
     return Analysis(current, tuple(repairs), first.spin_score)
 
 
+def candidates(text: str, options: Options) -> list[Repair]:
+    """Every repair the table proposes for ``text`` before overlaps are resolved and before the
+    ``min_confidence`` threshold, for inspection and tests (one pass, no built-in repairs)."""
+    toks = tokenize(text)
+    if not toks:
+        return []
+    if options.use_document_model:
+        dm = load_document_model()
+        keys = word_keys(text)
+        regions = local_spin(text, dm, keys, dm.spin_probability(keys))
+    else:
+        regions = [(0, 1.0)]
+    out = []
+    for c in _candidates(text, toks, _compiled_for(options), load_model(), regions):
+        start, end = toks[c.i].start, toks[c.j - 1].end
+        rep = transfer_case(text[start:end], c.entry.rule.original, toks[c.i].case == "s")
+        if rep is not None:
+            out.append(Repair(start, end, text[start:end], rep, c.confidence, c.entry.rule.id))
+    return sorted(out)
+
+
 def compose(text0: str, base: list[Repair], text1: str, later: list[Repair]) -> list[Repair]:
     """Fold repairs made on ``text1`` (the result of ``base`` on ``text0``) into repairs of
     ``text0``. A later repair that touches an earlier one absorbs it into a single repair.
@@ -383,7 +405,10 @@ def _builtin_fixes(
         # honest (spin probability under 0.25) weakens it.
         starts = [a for a, _ in regions]
         # the table (the spinner's substitutions) is only loaded if a name looks damaged
-        for f in entity_fixes(text, lambda s, o: (s, o) in _compiled_for(options).pairs):
+        def spinner_swaps(s: str, o: str) -> bool:
+            return (s, o) in channel_pairs() or (s, o) in _compiled_for(options).pairs
+
+        for f in entity_fixes(text, spinner_swaps):
             scale = min(1.0, regions[bisect.bisect_right(starts, f.start) - 1][1] / 0.25)
             if not _overlaps(f.start, f.end, [(x.start, x.end) for x in found]):
                 found.append(Fix(f.start, f.end, f.replacement, f.confidence * scale, f.rule))

@@ -246,6 +246,12 @@ def load_document_model() -> DocumentModel:
     return DocumentModel(words, bias, scale)
 
 
+@functools.cache
+def channel_pairs() -> frozenset[tuple[str, str]]:
+    """Every one-word (spun, original) substitution seen in training, rare ones included."""
+    return frozenset((r[0], r[1]) for r in _read_tsv_gz(model_dir() / "channel_pairs.tsv.gz"))
+
+
 def _read_weights(d: Path) -> dict[str, Any]:
     weights = json.loads((d / "weights.json").read_text(encoding="utf-8"))
     if weights.get("format") != 1 or list(weights.get("features", ())) != list(FEATURES):
