@@ -19,6 +19,9 @@ def transfer_case(found: str, replacement: str, sentence_start: bool = False) ->
     ('United States', True)
     >>> transfer_case("America", "the United States"), transfer_case("America", "the United States", True)
     ('the United States', 'The United States')
+    >>> transfer_case("1000's", "thousands", True)
+    'Thousands'
+
     """
     letters = [ch for ch in found if ch.isalpha()]
     if not letters:
@@ -30,6 +33,8 @@ def transfer_case(found: str, replacement: str, sentence_start: bool = False) ->
             return replacement[:1].upper() + replacement[1:]
         return replacement
     if found.islower():
+        if sentence_start and not found[:1].isalpha():  # "1000's" opening a sentence
+            return replacement[:1].upper() + replacement[1:]
         return replacement
     if found.isupper() and len(letters) > 1:
         return replacement.upper()

@@ -45,7 +45,7 @@ from .model import (
 from .options import Options
 from .repairs import Analysis, Repair
 from .table import Rule, bundled_table_path, default_table, load_table, phrase_key
-from .tokens import Token, neighbours, tokenize, word_keys
+from .tokens import Token, neighbours, starts_sentence, tokenize, word_keys
 
 Key = tuple[str, ...]
 
@@ -338,7 +338,7 @@ def _analyze_once(text: str, options: Options) -> Analysis:
     for c in chosen:
         start, end = toks[c.i].start, toks[c.j - 1].end
         found = text[start:end]
-        replacement = transfer_case(found, c.entry.rule.original, toks[c.i].case == "s")
+        replacement = transfer_case(found, c.entry.rule.original, starts_sentence(text, toks, c.i))
         if replacement is None or replacement == found:
             continue
         repairs.append(Repair(start, end, found, replacement, c.confidence, c.entry.rule.id))

@@ -42,6 +42,14 @@ def case_class(word: str, sentence_start: bool) -> str:
     return "m"
 
 
+def starts_sentence(text: str, toks: Sequence[Token], i: int) -> bool:
+    """Does token ``i`` open a sentence (also for tokens without letters, such as "1000's")?"""
+    if toks[i].case == "s":
+        return True
+    prev_end = toks[i - 1].end if i else 0
+    return i == 0 or _SENTENCE_BREAK.search(text, prev_end, toks[i].start) is not None
+
+
 def word_keys(text: str) -> list[str]:
     """Just the lower-cased words of ``text``, fast (what the document model reads).
 
