@@ -238,6 +238,9 @@ def plausible_learned_row(s: Key, o: Key, prior: float) -> bool:
     plus two or more words (a thesaurus spinner swaps phrases; it does not drop content)."""
     if prior < 0.005:
         return False
+    n = len(s)
+    if len(o) > n and any(o[k : k + n] == s for k in range(len(o) - n + 1)):
+        return False  # "25" -> "25 percent" would grow again on its own output: never idempotent
     short, long_ = (s, o) if len(s) < len(o) else (o, s)
     if len(long_) - len(short) >= 2:
         n = len(short)

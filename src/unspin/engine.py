@@ -198,14 +198,19 @@ def analyze_text(text: str, options: Options) -> Analysis:
         raise TypeError(f"unspin expects str, got {type(text).__name__}")
     first = _analyze_once(text, options)
     repairs, current = list(first.repairs), first.text
+    seen = {text: [], current: repairs}
     for _ in range(MAX_PASSES - 1):
         if not repairs:
             break
         again = _analyze_once(current, options)
         if not again.repairs:
             break
+        if again.text in seen:  # a cycle ("four" -> "4" -> "four"): stop at the first state of it
+            repairs, current = seen[again.text], again.text
+            break
         repairs = compose(text, repairs, current, list(again.repairs))
-        current = again.text
+        current = _apply_sorted(text, repairs)  # compose may re-case a merged span
+        seen[current] = repairs
     return Analysis(current, tuple(repairs), first.spin_score)
 
 
@@ -252,9 +257,15 @@ def compose(text0: str, base: list[Repair], text1: str, later: list[Repair]) -> 
         p0 = r.end
     segs.append((p1, p1 + len(text0) - p0, p0, len(text0), None))
 
+    seg_starts = [g[0] for g in segs]
+
     def widen(x: int, at_end: bool) -> tuple[int, int]:
         """(text1 offset, text0 offset) of x, widened to the edges of an earlier repair."""
-        for a1, b1, a0, b0, r in segs:
+        k = bisect.bisect_right(seg_starts, x) - 1
+        # at an end offset, x belongs to the segment that ends there
+        if at_end and k > 0 and segs[k][0] == x and segs[k - 1][1] == x:
+            k -= 1
+        for a1, b1, a0, b0, r in segs[max(k, 0) : k + 2]:
             inside = a1 <= x < b1 or (at_end and a1 < x <= b1) or (a1 == b1 == x)
             if inside:
                 if r is None:
@@ -271,13 +282,26 @@ def compose(text0: str, base: list[Repair], text1: str, later: list[Repair]) -> 
             regions[-1][4].append(n)
         else:
             regions.append([x1, y1, x0, y0, [n]])
-    out = [r for r in base if not any(g[2] <= r.start and r.end <= g[3] for g in regions)]
+    region_starts = [g[2] for g in regions]
+
+    def absorbed_by_region(r: Repair) -> bool:
+        k = bisect.bisect_right(region_starts, r.start) - 1
+        return k >= 0 and regions[k][2] <= r.start and r.end <= regions[k][3]
+
+    out = [r for r in base if not absorbed_by_region(r)]
+    base_starts = [r.start for r in base]
     for x1, y1, x0, y0, news in regions:
         piece = text1[x1:y1]
         for n in sorted(news, reverse=True):
             piece = piece[: n.start - x1] + n.replacement + piece[n.end - x1 :]
-        absorbed = [r for r in base if x0 <= r.start and r.end <= y0]
+        lo = bisect.bisect_left(base_starts, x0)
+        absorbed = [r for r in base[lo : bisect.bisect_right(base_starts, y0)] if r.end <= y0]
         found = text0[x0:y0]
+        # case of the whole merged span, as transfer_case does for a single repair
+        if sum(ch.isalpha() for ch in found) > 1 and found.isupper():
+            piece = piece.upper()
+        elif found[:1].isupper() and piece[:1].islower():
+            piece = piece[:1].upper() + piece[1:]
         if piece == found:
             continue
         parts = absorbed + sorted(news)
