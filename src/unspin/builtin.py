@@ -26,6 +26,7 @@ _WORD_DIGITS = re.compile(
     r"\b(" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")((?:[.,]\d+)+)\b",
     re.IGNORECASE,
 )
+_DIGIT_GROUP = re.compile(r"[a-zA-Z][.,]\d")
 _PERCENT = re.compile(r"(?<=\d )p\.c\.(?=\W|$)", re.IGNORECASE)
 
 
@@ -46,7 +47,11 @@ def number_fixes(text: str) -> Iterator[Fix]:
     >>> [(f.replacement, f.rule) for f in number_fixes("about six,000 people; four.7 p.c. growth")]
     [('6,000', 'number.word_digits'), ('4.7', 'number.word_digits'), ('percent', 'number.percent')]
     """
-    for m in _WORD_DIGITS.finditer(text):
+    if _DIGIT_GROUP.search(text) is None:  # cheap test first: most texts have no "x,000"
+        matches = ()
+    else:
+        matches = _WORD_DIGITS.finditer(text)
+    for m in matches:
         word = m.group(1)
         if not (word.islower() or word.isupper() or word[1:].islower()):
             continue  # mixed case ("sIx") is not something a spinner writes
