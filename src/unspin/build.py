@@ -23,16 +23,14 @@ from .learn import (
     side_keys,
     sibling_index,
     clean_training_texts,
-    context_keys,
-    neighbours,
     occurrences,
     prepare,
     resolve_events,
-    span_case,
     training_pairs,
 )
 from .model import FEATURES, ContextModel, features
 from .table import COLUMNS, load_table, phrase_key
+from .tokens import context_keys, neighbours, span_case, tokenize
 
 MODEL_DIR = Path(__file__).resolve().parent / "data" / "model"
 
@@ -113,7 +111,7 @@ def build(corpus: Path, repo: Path, min_count: int) -> None:
                 st.side[os_ + kr] += wgt
         ks = context_keys(originals[d.name])
         st.uni.update(ks)
-        st.bi.update(a + " " + b for a, b in zip(ks, ks[1:]))
+        st.bi.update(a + " " + b for a, b in zip(ks, ks[1:], strict=False))
         st.spun_words.update(t.key for t in d.toks)
         st.orig_words.update(k for k in ks if k[0].isalnum())
     clean_uni: collections.Counter[str] = collections.Counter()
@@ -121,7 +119,7 @@ def build(corpus: Path, repo: Path, min_count: int) -> None:
     for text in clean_training_texts(corpus):
         ks = context_keys(text)
         clean_uni.update(ks)
-        clean_bi.update(a + " " + b for a, b in zip(ks, ks[1:]))
+        clean_bi.update(a + " " + b for a, b in zip(ks, ks[1:], strict=False))
     _log("counted occurrences and context")
 
     curated_prior = {(phrase_key(r.spun), phrase_key(r.original)): r.prior for r in curated}
@@ -192,7 +190,7 @@ def build(corpus: Path, repo: Path, min_count: int) -> None:
             if fold_of[d.name] != f:
                 continue
             for text, label in ((d.spun, 1.0), (originals[d.name], 0.0)):
-                keys = [t.key for t in tokenize_keys(text)]
+                keys = [t.key for t in tokenize(text)]
                 for n in (40, 120, len(keys)):
                     part = keys[:n]
                     total = sum(llr.get(k, 0.0) for k in part)
@@ -251,8 +249,6 @@ def plausible_learned_row(s: Key, o: Key, prior: float) -> bool:
 
 def proper_nouns(texts) -> set[str]:
     """Lower-cased words that news copy capitalises even mid-sentence (names, nationalities)."""
-    from .tokens import tokenize
-
     cap: collections.Counter[str] = collections.Counter()
     low: collections.Counter[str] = collections.Counter()
     for text in texts:
@@ -266,8 +262,6 @@ def proper_nouns(texts) -> set[str]:
 
 def count_phrases(texts, phrases: set[Key], max_len: int) -> tuple[collections.Counter[Key], int]:
     """Occurrences of each phrase in ``texts``, and the number of words read."""
-    from .tokens import tokenize
-
     counts: collections.Counter[Key] = collections.Counter()
     words = 0
     for text in texts:
@@ -281,12 +275,6 @@ def count_phrases(texts, phrases: set[Key], max_len: int) -> tuple[collections.C
                 if k in phrases:
                     counts[k] += 1
     return counts, words
-
-
-def tokenize_keys(text: str):
-    from .tokens import tokenize
-
-    return tokenize(text)
 
 
 def write_outputs(repo, docs, rules, curated, st: FoldStats, weights, doc_weights, llr, rates,
@@ -385,8 +373,6 @@ def drop_dead_rows(repo: Path) -> None:
 
 
 def _write_gz(path: Path, lines: list[str]) -> None:
-    with gzip.open(path, "wt", encoding="utf-8", compresslevel=9, newline="\n") as f:
-        # mtime=0 keeps the file byte-identical between identical builds
-        pass
+    # mtime=0 keeps the file byte-identical between identical builds
     data = ("\n".join(lines) + "\n").encode("utf-8")
     path.write_bytes(gzip.compress(data, compresslevel=9, mtime=0))

@@ -30,8 +30,8 @@ from .model import (
     left_gain,
     load_document_model,
     cached,
+    case_prior,
     channel_pairs,
-    doc_counts,
     load_model,
     model_digest,
     phrase_counter,
@@ -45,7 +45,15 @@ from .model import (
 from .options import Options
 from .repairs import Analysis, Repair
 from .table import Rule, bundled_table_path, default_table, load_table, phrase_key
-from .tokens import Token, neighbours, starts_sentence, tokenize, word_keys
+from .tokens import (
+    Token,
+    neighbours,
+    plain_gaps,
+    span_case,
+    starts_sentence,
+    tokenize,
+    word_keys,
+)
 
 Key = tuple[str, ...]
 
@@ -73,13 +81,7 @@ class Entry:
 def entry_prior(rule: Rule, stats: tuple[int, ...] | None, shift: float, case: str) -> float:
     """P(original | spun phrase in this letter case): training counts when there are any, else
     the table's prior; then moved from training-text to news base rates by ``shift``."""
-    if stats is None:
-        p = rule.prior
-    else:
-        n_all, k_all = sum(stats[:4]), sum(stats[4:])
-        pooled = (k_all + 0.05) / (n_all + 1.0)
-        ci = CASES.index(case)
-        p = (stats[4 + ci] + 3.0 * pooled) / (stats[ci] + 3.0)
+    p = rule.prior if stats is None else case_prior(stats, case)
     if shift:
         p = sigmoid(logit(p) + shift)
     return p
@@ -472,21 +474,6 @@ def _quote_membership(toks: list[Token], spans: list[tuple[int, int]]) -> list[b
     return out
 
 
-def _span_case(toks: list[Token], i: int, j: int) -> str:
-    c = toks[i].case
-    if c == "s" and j - i > 1 and toks[i + 1].case == "c":
-        return "c"
-    return c
-
-
-def _plain_gaps(text: str, toks: list[Token], i: int, j: int) -> bool:
-    for k in range(i, j - 1):
-        a, b = toks[k].end, toks[k + 1].start
-        if b - a > 2 or text[a:b].strip(" "):
-            return False
-    return True
-
-
 _CACHE_LIMIT = 500_000
 _CASE_INDEX = {c: k for k, c in enumerate(CASES)}
 
@@ -506,7 +493,7 @@ def _candidates(
             found.append((i, i + 1, (k,)))
         for j in range(i + 2, min(n, i + longest) + 1):
             key = tuple(keys[i:j])
-            if key in entries and _plain_gaps(text, toks, i, j):
+            if key in entries and plain_gaps(text, toks, i, j):
                 found.append((i, j, key))
     if not found:
         return []
@@ -523,7 +510,7 @@ def _candidates(
     region_starts = [a for a, _ in regions]
     out: list[Candidate] = []
     for i, j, key in found:
-        case = _span_case(toks, i, j)
+        case = span_case(toks, i, j)
         if case == "m":
             continue
         ci = _CASE_INDEX[case]

@@ -26,8 +26,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .model import CASES
+from .model import case_prior as model_case_prior
 from .model import doc_counts, phrase_counter, sibling_index, side_keys  # noqa: F401 (re-exported)
-from .tokens import Token, context_keys, neighbours, tokenize
+from .tokens import Token, plain_gaps, tokenize
 
 MAX_SPUN = 6
 MAX_ORIG = 5
@@ -57,12 +59,6 @@ def _read(p: Path) -> str:
 
 
 # --------------------------------------------------------------------------- alignment
-def gaps_ok(text: str, toks: Sequence[Token], i: int, j: int) -> bool:
-    """True when tokens i..j-1 are separated by plain spaces only (a phrase can match there)."""
-    return all(text[toks[k].end : toks[k + 1].start].strip(" ") == "" and
-               toks[k + 1].start - toks[k].end <= 2 for k in range(i, j - 1))
-
-
 @dataclass
 class Event:
     """One substitution found by alignment: spun tokens [i, j) came from ``original``."""
@@ -140,7 +136,7 @@ def prepare(name: str, spun: str, original: str) -> Doc:
     ok = [t.key for t in tokenize(original)]
     doc = Doc(name, spun, st, ok)
     for i, j, o in raw_ops([t.key for t in st], ok):
-        if 0 < j - i <= MAX_SPUN and len(o) <= MAX_ORIG and gaps_ok(spun, st, i, j):
+        if 0 < j - i <= MAX_SPUN and len(o) <= MAX_ORIG and plain_gaps(spun, st, i, j):
             doc.raw.append((i, j, o))
     return doc
 
@@ -170,15 +166,6 @@ def resolve_events(docs: list[Doc]) -> collections.Counter[tuple[Key, Key]]:
 
 
 # --------------------------------------------------------------------------- statistics
-def span_case(toks: Sequence[Token], i: int, j: int) -> str:
-    """Case class of a phrase: its first word's, except that a capitalised phrase at a sentence
-    start counts as a name when its second word is capitalised too."""
-    c = toks[i].case
-    if c == "s" and j - i > 1 and toks[i + 1].case == "c":
-        return "c"
-    return c
-
-
 def occurrences(doc: Doc, index: dict[Key, list[Key]], max_len: int) -> Iterator[tuple[int, int, Key]]:
     """Every place where a known spun phrase occurs in the spun text of ``doc``."""
     keys = [t.key for t in doc.toks]
@@ -188,7 +175,7 @@ def occurrences(doc: Doc, index: dict[Key, list[Key]], max_len: int) -> Iterator
             if i + L > n:
                 break
             s = tuple(keys[i : i + L])
-            if s in index and (L == 1 or gaps_ok(doc.spun, doc.toks, i, i + L)):
+            if s in index and (L == 1 or plain_gaps(doc.spun, doc.toks, i, i + L)):
                 yield i, i + L, s
 
 
@@ -206,12 +193,8 @@ class FoldStats:
 
 
 def case_prior(st: FoldStats, s: Key, o: Key, case: str) -> float:
-    """P(original = o | spun phrase s with this case), smoothed towards all cases pooled."""
-    n_all = sum(st.occ[(s, c)] for c in "lcsu")
-    k_all = sum(st.sub[(s, o, c)] for c in "lcsu")
-    pooled = (k_all + 0.05) / (n_all + 1.0)
-    n, k = st.occ[(s, case)], st.sub[(s, o, case)]
-    return (k + 3.0 * pooled) / (n + 3.0)
+    """P(original = o | spun phrase s with this case), as the engine computes it (model.case_prior)."""
+    return model_case_prior([st.occ[(s, c)] for c in CASES] + [st.sub[(s, o, c)] for c in CASES], case)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -110,6 +110,16 @@ FEATURES = ("bias", "prior", "left", "right", "evidence", "multiword", "lm_unigr
             "seen_left", "seen_right", "doc_original", "doc_spun")
 
 
+def case_prior(stats: Sequence[int], case: str) -> float:
+    """P(original | spun phrase in this letter case) from training counts: ``stats`` holds the
+    phrase's occurrences per case (l c s u), then how many were artifacts of the original, per
+    case; the estimate for one case is smoothed towards all cases pooled."""
+    n_all, k_all = sum(stats[:4]), sum(stats[4:])
+    pooled = (k_all + 0.05) / (n_all + 1.0)
+    ci = CASES.index(case)
+    return (stats[4 + ci] + 3.0 * pooled) / (stats[ci] + 3.0)
+
+
 def side_gain(n_ctx: int, k_ctx: int, p: float) -> float:
     """Log-odds change of a repair given how often this spun phrase, next to this very word, was an
     artifact of this original in the aligned training text (``k_ctx`` of ``n_ctx`` times)."""
@@ -148,8 +158,8 @@ def features(
 ) -> list[float]:
     """The combiner's inputs for replacing ``spun`` by ``original`` between ``left`` and ``right``.
 
-    The engine evaluates the same terms piecewise (see :class:`unspin.engine.Scorer`); a test
-    checks that both agree.
+    The engine evaluates the same terms piecewise, with caches (``engine._candidates``);
+    ``tests/test_model.py`` checks that both agree.
     """
     n_l, k_l, n_r, k_r = seen
     return [

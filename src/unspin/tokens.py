@@ -50,6 +50,25 @@ def starts_sentence(text: str, toks: Sequence[Token], i: int) -> bool:
     return i == 0 or _SENTENCE_BREAK.search(text, prev_end, toks[i].start) is not None
 
 
+def span_case(toks: Sequence[Token], i: int, j: int) -> str:
+    """Case class of the phrase in tokens [i, j): its first word's, except that a capitalised
+    phrase at a sentence start counts as a name when its second word is capitalised too."""
+    c = toks[i].case
+    if c == "s" and j - i > 1 and toks[i + 1].case == "c":
+        return "c"
+    return c
+
+
+def plain_gaps(text: str, toks: Sequence[Token], i: int, j: int) -> bool:
+    """True when tokens [i, j) are separated by at most two plain spaces each, so a multi-word
+    table phrase may match there."""
+    for k in range(i, j - 1):
+        a, b = toks[k].end, toks[k + 1].start
+        if b - a > 2 or text[a:b].strip(" "):
+            return False
+    return True
+
+
 def word_keys(text: str) -> list[str]:
     """Just the lower-cased words of ``text``, fast (what the document model reads).
 

@@ -1,0 +1,57 @@
+"""The engine's piecewise, cached scoring equals the combiner applied to ``model.features``, the
+function the model was fitted with: training and runtime cannot drift apart."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from unspin import engine
+from unspin.model import combine, doc_counts, features, load_model, phrase_counter
+from unspin.tokens import neighbours, span_case, tokenize
+
+TEXT = (
+    "The warfare within the region has lasted greater than two years, officers stated on Monday. "
+    "Individuals had been compelled from their houses, and the nation's authorities stated it "
+    "would assist households rebuild for the reason that flooding ended. However the preventing "
+    "continued close to the border, the Related Press advised reporters."
+)
+
+
+def test_engine_scores_match_features() -> None:
+    model = load_model()
+    compiled = engine._default_compiled()
+    toks = tokenize(TEXT)
+    cands = engine._candidates(TEXT, toks, compiled, model, [(0, 1.0)])
+    assert len(cands) > 20
+    keys = [t.key for t in toks]
+    found = [(c.i, c.j, c.entry.spun) for c in cands]
+    counter = phrase_counter(keys, list(dict.fromkeys(found)))
+    for c in cands:
+        e = c.entry
+        case = span_case(toks, c.i, c.j)
+        prior = e.priors[engine.CASES.index(case)]
+        stats = model.rule_stats.get((e.spun, e.original))
+        evidence = sum(stats[4:]) if stats else 0
+        left, right = neighbours(TEXT, toks, c.i, c.j)
+        seen = (*model.seen_side(e.spun_text, e.original_text, "<", left),
+                *model.seen_side(e.spun_text, e.original_text, ">", right))
+        feats = features(model.context, prior, evidence, e.spun, e.original, left, right, seen,
+                         doc_counts(counter, compiled.siblings[e.original], e.spun_text))
+        expected = combine(model.combiner, feats)
+        assert math.isclose(c.confidence, expected, rel_tol=1e-9, abs_tol=1e-12), (e.rule.id, left, right)
+
+
+@pytest.mark.parametrize("case", ["l", "c", "s", "u"])
+def test_case_prior_is_shared(case: str) -> None:
+    """learn.case_prior (fitting) and the engine's priors use one formula."""
+    from unspin.learn import FoldStats, case_prior
+    from unspin.model import case_prior as model_case_prior
+
+    st = FoldStats()
+    s, o = ("stated",), ("said",)
+    for c, (n, k) in zip("lcsu", [(10, 8), (3, 1), (4, 4), (0, 0)], strict=True):
+        st.occ[(s, c)] = n
+        st.sub[(s, o, c)] = k
+    assert case_prior(st, s, o, case) == model_case_prior([10, 3, 4, 0, 8, 1, 4, 0], case)
