@@ -38,7 +38,7 @@ def test_engine_scores_match_features() -> None:
         seen = (*model.seen_side(e.spun_text, e.original_text, "<", left),
                 *model.seen_side(e.spun_text, e.original_text, ">", right))
         feats = features(model.context, prior, evidence, e.spun, e.original, left, right, seen,
-                         doc_counts(counter, compiled.siblings[e.original], e.spun_text))
+                         doc_counts(counter, compiled.siblings[e.original], e.spun_text), model.general)
         expected = combine(model.combiner, feats)
         assert math.isclose(c.confidence, expected, rel_tol=1e-9, abs_tol=1e-12), (e.rule.id, left, right)
 

@@ -28,7 +28,7 @@ from .learn import (
     resolve_events,
     training_pairs,
 )
-from .model import FEATURES, ContextModel, features
+from .model import FEATURES, ContextModel, GeneralLM, features
 from .table import COLUMNS, load_table, phrase_key
 from .tokens import context_keys, neighbours, span_case, tokenize
 
@@ -74,8 +74,29 @@ def fit_logistic(X, y, l2: float = 1.0, iters: int = 30, sample_weight=None):  #
     return w
 
 
+def general_source() -> GeneralLM:
+    """General-English word and pair frequencies: the files ``symspellpy`` ships (MIT licence;
+    derived from Google Books n-grams, CC BY 3.0). Needed to build the model, not to run it."""
+    try:
+        import symspellpy
+    except ImportError:
+        raise SystemExit("building the model needs symspellpy: pip install -e '.[build]'") from None
+    d = Path(symspellpy.__file__).resolve().parent
+    uni: dict[str, int] = {}
+    for line in (d / "frequency_dictionary_en_82_765.txt").read_text(encoding="utf-8").splitlines():
+        w, c = line.split()
+        uni[w] = int(c)
+    bi: dict[str, int] = {}
+    for line in (d / "frequency_bigramdictionary_en_243_342.txt").read_text(encoding="utf-8").splitlines():
+        a, b, c = line.split()
+        bi[f"{a} {b}"] = int(c)
+    return GeneralLM(uni, bi, min(bi.values()))
+
+
 def build(corpus: Path, repo: Path, min_count: int) -> None:
     import numpy as np
+
+    general = general_source()
 
     _log("aligning training pairs")
     docs: list[Doc] = [prepare(n, s, o) for n, s, o in training_pairs(corpus)]
@@ -157,7 +178,7 @@ def build(corpus: Path, repo: Path, min_count: int) -> None:
                     os_ = " ".join(o) + "\t"
                     seen = (other.side[kl], other.side[os_ + kl], other.side[kr], other.side[os_ + kr])
                     X.append(features(ctx, prior_of(other, s, o, case), ev[(s, o)], s, o, left, right,
-                                      seen, doc_counts(counter, sibs[o], " ".join(s))))
+                                      seen, doc_counts(counter, sibs[o], " ".join(s)), general))
                     y.append(1.0 if truth == o else 0.0)
                     sw.append(weight_of(d.name))
     Xa, ya = np.array(X), np.array(y)
@@ -222,7 +243,7 @@ def build(corpus: Path, repo: Path, min_count: int) -> None:
     rates = (train_counts, news_counts)
     proper = proper_nouns(originals.values())
     write_outputs(repo, docs, rules, curated, all_stats, w.tolist(), wd.tolist(), llr_table(all_stats), rates,
-                  proper)
+                  proper, general)
 
 
 def counts_trusted(st: FoldStats, s: Key, o: Key, curated: bool) -> bool:
@@ -252,12 +273,17 @@ def proper_nouns(texts) -> set[str]:
     cap: collections.Counter[str] = collections.Counter()
     low: collections.Counter[str] = collections.Counter()
     for text in texts:
-        for t in tokenize(text):
-            if t.case == "c":
-                cap[t.key] += 1
-            elif t.case == "l":
-                low[t.key] += 1
-    return {w for w, c in cap.items() if c >= 3 and c >= 9 * low[w]}
+        for line in text.splitlines():
+            toks = [t for t in tokenize(line) if t.case in "lcsu"]
+            if len(toks) > 2 and sum(t.case != "l" for t in toks) > len(toks) / 2:
+                continue  # a title or headline in Title Case says nothing about a word's case
+            for t in toks:
+                if t.case == "c":
+                    cap[t.key] += 1
+                elif t.case == "l":
+                    low[t.key] += 1
+    # Never lower-case at all: government prose capitalises "the Department", "the President".
+    return {w for w, c in cap.items() if c >= 5 and low[w] == 0}
 
 
 def count_phrases(texts, phrases: set[Key], max_len: int) -> tuple[collections.Counter[Key], int]:
@@ -278,7 +304,7 @@ def count_phrases(texts, phrases: set[Key], max_len: int) -> tuple[collections.C
 
 
 def write_outputs(repo, docs, rules, curated, st: FoldStats, weights, doc_weights, llr, rates,
-                  proper: set[str]) -> None:
+                  proper: set[str], general: GeneralLM) -> None:
     """Write the table and the model files."""
     curated_pairs = {(phrase_key(r.spun), phrase_key(r.original)): r for r in curated}
     rows = []
@@ -344,6 +370,16 @@ def write_outputs(repo, docs, rules, curated, st: FoldStats, weights, doc_weight
               [f"{' '.join(s)}\t{' '.join(o)}" for s, o in sorted(rules) if len(s) == len(o) == 1])
     side_lines = [f"{k}\t{v}" for k, v in sorted(st.side.items()) if v >= 2]
     _write_gz(MODEL_DIR / "side_stats.tsv.gz", side_lines)
+    # General English, pruned to what a gain can read: pairs with a rule's first word on the right
+    # or its last word on the left, and the counts of the rules' words.
+    firsts = {p[0] for s, o in rules for p in (s, o)}
+    lasts = {p[-1] for s, o in rules for p in (s, o)}
+    g_bi = {k: v for k, v in general.bigrams.items()
+            if k.split(" ")[1] in firsts or k.split(" ")[0] in lasts}
+    g_uni = {k: v for k, v in general.unigrams.items() if k in firsts or k in lasts}
+    _write_gz(MODEL_DIR / "general_unigrams.tsv.gz", [f"#threshold\t{general.threshold}"]
+              + [f"{k}\t{v}" for k, v in sorted(g_uni.items())])
+    _write_gz(MODEL_DIR / "general_bigrams.tsv.gz", [f"{k}\t{v}" for k, v in sorted(g_bi.items())])
     _write_gz(MODEL_DIR / "doc_words.tsv.gz", [f"{k}\t{v:.4f}" for k, v in sorted(llr.items())])
     (MODEL_DIR / "weights.json").write_text(json.dumps(
         {"format": 1, "features": list(FEATURES), "combiner": weights, "document": doc_weights,

@@ -501,6 +501,7 @@ def _candidates(
     group_total: dict[Key, int] = {}
     ctx, w = model.context, model.combiner
     w_left, w_right, w_seen_l, w_seen_r, w_doc_o, w_doc_s = w[2], w[3], w[7], w[8], w[9], w[10]
+    w_gen_l, w_gen_r, general = w[11], w[12], model.general
     lcache, rcache = compiled.left_cache, compiled.right_cache
     if len(lcache) > _CACHE_LIMIT:
         lcache.clear()
@@ -527,13 +528,15 @@ def _candidates(
             lt = lcache.get(lk)
             if lt is None:
                 n_l, k_l = seen(e.spun_text, e.original_text, "<", left)
-                lt = w_left * left_gain(ctx, left, e.spun, e.original) + w_seen_l * side_gain(n_l, k_l, p)
+                lt = (w_left * left_gain(ctx, left, e.spun, e.original) + w_seen_l * side_gain(n_l, k_l, p)
+                      + w_gen_l * general.left_gain(left, e.spun, e.original))
                 lcache[lk] = lt
             rk = (e.index, ci, right)
             rt = rcache.get(rk)
             if rt is None:
                 n_r, k_r = seen(e.spun_text, e.original_text, ">", right)
-                rt = w_right * right_gain(ctx, right, e.spun, e.original) + w_seen_r * side_gain(n_r, k_r, p)
+                rt = (w_right * right_gain(ctx, right, e.spun, e.original) + w_seen_r * side_gain(n_r, k_r, p)
+                      + w_gen_r * general.right_gain(right, e.spun, e.original))
                 rcache[rk] = rt
             total = group_total.get(e.original)
             if total is None:

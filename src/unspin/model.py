@@ -86,6 +86,58 @@ class ContextModel:
         return math.log((c_pair + MU * math.exp(lp)) / (c_w + MU)) - lp
 
 
+class GeneralLM:
+    """Word and word-pair frequencies of general English (Google Books n-grams, through the
+    frequency files ``symspellpy`` ships), pruned to pairs that touch a table phrase.
+
+    The pair counts stop at a threshold, and pairs and words come from different samples, so only
+    ratios are used: how much likelier the original than the spun word is after ``left`` (or before
+    ``right``), divided by how much likelier it is overall. A pair under the threshold counts as
+    half the threshold; when both pairs are under it, or the neighbour is not a known word, the
+    data says nothing and the gain is 0.
+    """
+
+    __slots__ = ("bigrams", "floor", "threshold", "unigrams")
+
+    def __init__(self, unigrams: Mapping[str, int], bigrams: Mapping[str, int], threshold: int) -> None:
+        self.unigrams = unigrams
+        self.bigrams = bigrams
+        self.threshold = threshold
+        self.floor = threshold / 2
+
+    def _gain(self, a: str, b: str, pair_o: str, pair_s: str) -> float:
+        c_o, c_s = self.bigrams.get(pair_o, 0), self.bigrams.get(pair_s, 0)
+        if not c_o and not c_s:
+            return 0.0
+        u_o, u_s = self.unigrams.get(a, 0), self.unigrams.get(b, 0)
+        if not u_o or not u_s:
+            return 0.0
+        g = math.log(max(c_o, self.floor) / max(c_s, self.floor)) - math.log(u_o / u_s)
+        return max(-6.0, min(6.0, g))
+
+    def left_gain(self, left: str, spun: Sequence[str], original: Sequence[str]) -> float:
+        """log [P(o | left) / P(o)] - log [P(s | left) / P(s)] for the first words."""
+        if len(original) != 1 or len(spun) != 1:
+            return 0.0  # see right_gain
+        o, s = original[0], spun[0]
+        if o == s:
+            return 0.0
+        return self._gain(o, s, left + " " + o, left + " " + s)
+
+    def right_gain(self, right: str, spun: Sequence[str], original: Sequence[str]) -> float:
+        """The same for the word after. Single words only: for a phrase, the pair made with its
+        last word ("not agree" for "could not") says little about the phrase ("could not agree")."""
+        if len(original) != 1 or len(spun) != 1:
+            return 0.0
+        o, s = original[-1], spun[-1]
+        if o == s:
+            return 0.0
+        return self._gain(o, s, o + " " + right, s + " " + right)
+
+
+EMPTY_GENERAL = GeneralLM({}, {}, 1)
+
+
 def logit(p: float) -> float:
     p = min(max(p, 1e-4), 1 - 1e-4)
     return math.log(p / (1 - p))
@@ -107,7 +159,7 @@ SPIN_PRIOR = 0.2
 MIN_WORDS = 20
 
 FEATURES = ("bias", "prior", "left", "right", "evidence", "multiword", "lm_unigram",
-            "seen_left", "seen_right", "doc_original", "doc_spun")
+            "seen_left", "seen_right", "doc_original", "doc_spun", "general_left", "general_right")
 
 
 def case_prior(stats: Sequence[int], case: str) -> float:
@@ -155,6 +207,7 @@ def features(
     right: str,
     seen: tuple[int, int, int, int] = (0, 0, 0, 0),
     doc_counts: tuple[int, int] = (0, 0),
+    general: GeneralLM = EMPTY_GENERAL,
 ) -> list[float]:
     """The combiner's inputs for replacing ``spun`` by ``original`` between ``left`` and ``right``.
 
@@ -174,6 +227,8 @@ def features(
         side_gain(n_r, k_r, prior),
         math.log1p(doc_counts[0]),
         math.log1p(doc_counts[1]),
+        general.left_gain(left, spun, original),
+        general.right_gain(right, spun, original),
     ]
 
 
@@ -185,7 +240,7 @@ def combine(weights: Sequence[float], feats: Sequence[float]) -> float:
 class Model:
     """Everything learned, loaded once per process (see :func:`load_model`)."""
 
-    __slots__ = ("combiner", "context", "rates", "rule_stats", "side", "words_news", "words_train")
+    __slots__ = ("combiner", "context", "general", "rates", "rule_stats", "side", "words_news", "words_train")
 
     def __init__(
         self,
@@ -195,7 +250,9 @@ class Model:
         rates: dict[tuple[str, ...], tuple[int, int]],
         words: dict[str, int],
         side: dict[str, int],
+        general: GeneralLM = EMPTY_GENERAL,
     ) -> None:
+        self.general = general
         self.side = side
         self.rates = rates
         self.words_train = max(1, words["train"])
@@ -279,7 +336,7 @@ def model_dir() -> Path:
 
 
 #: Bump when the layout of anything pickled into the cache changes.
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 
 
 @functools.cache
@@ -312,8 +369,9 @@ def load_model() -> Model:
     """Load the bundled model, from the on-disk cache when one matches the shipped files."""
     d = model_dir()
     parts = cached(f"model-{model_digest()}", lambda: _load_parts(d))
-    uni, bi, weights, stats, rates, side = parts
-    return Model(ContextModel(uni, bi), weights["combiner"], stats, rates, weights["words"], side)
+    uni, bi, weights, stats, rates, side, general = parts
+    return Model(ContextModel(uni, bi), weights["combiner"], stats, rates, weights["words"], side,
+                 GeneralLM(*general))
 
 
 def _load_parts(d: Path) -> tuple[Any, ...]:
@@ -329,7 +387,16 @@ def _load_parts(d: Path) -> tuple[Any, ...]:
     for line in gzip.decompress((d / "side_stats.tsv.gz").read_bytes()).decode("utf-8").splitlines():
         k, _, v = line.rpartition("\t")
         side[k] = int(v)
-    return uni, bi, weights, stats, rates, side
+    return uni, bi, weights, stats, rates, side, read_general(d)
+
+
+def read_general(d: Path) -> tuple[dict[str, int], dict[str, int], int]:
+    """(unigrams, bigrams, pair threshold) of the general-English frequency files."""
+    rows = _read_tsv_gz(d / "general_unigrams.tsv.gz")
+    threshold = int(rows[0][1])  # first row: "#threshold", the smallest pair count in the source
+    uni = {k: int(v) for k, v in rows[1:]}
+    bi = {k: int(v) for k, v in _read_tsv_gz(d / "general_bigrams.tsv.gz")}
+    return uni, bi, threshold
 
 
 def _cache_dir() -> Path:
