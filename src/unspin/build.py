@@ -49,7 +49,7 @@ NEWS_WEIGHT = 6
 
 
 #: Largest weight one word can carry in the document model: no single word proves a text spun.
-DOC_CLIP = 2.0
+DOC_CLIP = 1.5
 
 
 def weight_of(name: str) -> int:
@@ -93,14 +93,19 @@ def general_source() -> GeneralLM:
     return GeneralLM(uni, bi, min(bi.values()))
 
 
-def build(corpus: Path, repo: Path, min_count: int) -> None:
+def build(corpus: Path, repo: Path, min_count: int, split: str = "all", out: Path | None = None) -> None:
+    """Fit the table and model from ``corpus`` (see :data:`unspin.learn.SPLITS`) and write them into
+    the checkout, or into ``out`` (``out/synonym_map.tsv``, ``out/model/``)."""
     import numpy as np
 
     general = general_source()
+    table_path = (out or repo / "data") / "synonym_map.tsv"
+    model_out = out / "model" if out else MODEL_DIR
 
     _log("aligning training pairs")
-    docs: list[Doc] = [prepare(n, s, o) for n, s, o in training_pairs(corpus)]
-    originals = {d.name: o for d, (_, _, o) in zip(docs, training_pairs(corpus), strict=True)}
+    _log(f"split {split}")
+    docs: list[Doc] = [prepare(n, s, o) for n, s, o in training_pairs(corpus, split)]
+    originals = {d.name: o for d, (_, _, o) in zip(docs, training_pairs(corpus, split), strict=True)}
     counts = resolve_events(docs)
     _log(f"{len(docs)} pairs, {sum(counts.values())} substitution events, {len(counts)} types")
 
@@ -137,7 +142,7 @@ def build(corpus: Path, repo: Path, min_count: int) -> None:
         st.orig_words.update(k for k in ks if k[0].isalnum())
     clean_uni: collections.Counter[str] = collections.Counter()
     clean_bi: collections.Counter[str] = collections.Counter()
-    for text in clean_training_texts(corpus):
+    for text in clean_training_texts(corpus, split):
         ks = context_keys(text)
         clean_uni.update(ks)
         clean_bi.update(a + " " + b for a, b in zip(ks, ks[1:], strict=False))
@@ -239,11 +244,11 @@ def build(corpus: Path, repo: Path, min_count: int) -> None:
     phrases = {s for s, _ in rules} | {o for _, o in rules}
     plen = max(len(p) for p in phrases)
     train_counts = count_phrases((originals[d.name] for d in docs), phrases, plen)
-    news_counts = count_phrases(clean_training_texts(corpus), phrases, plen)
+    news_counts = count_phrases(clean_training_texts(corpus, split), phrases, plen)
     rates = (train_counts, news_counts)
     proper = proper_nouns(originals.values())
-    write_outputs(repo, docs, rules, curated, all_stats, w.tolist(), wd.tolist(), llr_table(all_stats), rates,
-                  proper, general)
+    write_outputs(split, table_path, model_out, rules, curated, all_stats, w.tolist(), wd.tolist(),
+                  llr_table(all_stats), rates, proper, general)
 
 
 def counts_trusted(st: FoldStats, s: Key, o: Key, curated: bool) -> bool:
@@ -303,8 +308,8 @@ def count_phrases(texts, phrases: set[Key], max_len: int) -> tuple[collections.C
     return counts, words
 
 
-def write_outputs(repo, docs, rules, curated, st: FoldStats, weights, doc_weights, llr, rates,
-                  proper: set[str], general: GeneralLM) -> None:
+def write_outputs(split: str, table_path: Path, model_out: Path, rules, curated, st: FoldStats, weights, doc_weights,
+                  llr, rates, proper: set[str], general: GeneralLM) -> None:
     """Write the table and the model files."""
     curated_pairs = {(phrase_key(r.spun), phrase_key(r.original)): r for r in curated}
     rows = []
@@ -340,12 +345,13 @@ def write_outputs(repo, docs, rules, curated, st: FoldStats, weights, doc_weight
     ]
     out_rows = [[r.id, r.spun, r.original, r.family, r.guard, "|".join(r.protect), f"{r.prior:g}",
                  str(r.count), r.note] for r in curated] + rows
-    (repo / "data" / "synonym_map.tsv").write_text(
+    table_path.parent.mkdir(parents=True, exist_ok=True)
+    table_path.write_text(
         "\n".join(header + ["\t".join(COLUMNS)] + ["\t".join(r) for r in out_rows]) + "\n", encoding="utf-8"
     )
     _log(f"wrote {len(out_rows)} table rows ({len(curated)} curated)")
 
-    MODEL_DIR.mkdir(parents=True, exist_ok=True)
+    model_out.mkdir(parents=True, exist_ok=True)
     vocab = set()
     for s, o in rules:
         vocab.update((s[0], s[-1], o[0], o[-1]))
@@ -359,17 +365,17 @@ def write_outputs(repo, docs, rules, curated, st: FoldStats, weights, doc_weight
             continue
         stats_lines.append("\t".join([" ".join(s), " ".join(o), *map(str, occ),
                                       *(str(st.sub[(s, o, c)]) for c in "lcsu")]))
-    _write_gz(MODEL_DIR / "rule_stats.tsv.gz", stats_lines)
-    _write_gz(MODEL_DIR / "unigrams.tsv.gz", [f"{k}\t{v}" for k, v in sorted(uni.items())])
-    _write_gz(MODEL_DIR / "bigrams.tsv.gz", [f"{k}\t{v}" for k, v in sorted(bi.items())])
+    _write_gz(model_out / "rule_stats.tsv.gz", stats_lines)
+    _write_gz(model_out / "unigrams.tsv.gz", [f"{k}\t{v}" for k, v in sorted(uni.items())])
+    _write_gz(model_out / "bigrams.tsv.gz", [f"{k}\t{v}" for k, v in sorted(bi.items())])
     (train_c, train_n), (news_c, news_n) = rates
-    _write_gz(MODEL_DIR / "phrase_rates.tsv.gz", ["phrase\ttrain\tnews"] + [
+    _write_gz(model_out / "phrase_rates.tsv.gz", ["phrase\ttrain\tnews"] + [
         f"{' '.join(p)}\t{train_c[p]}\t{news_c[p]}" for p in sorted(set(train_c) | set(news_c))])
     # Every substitution seen (also those too rare to be a row), for checking damaged names.
-    _write_gz(MODEL_DIR / "channel_pairs.tsv.gz",
+    _write_gz(model_out / "channel_pairs.tsv.gz",
               [f"{' '.join(s)}\t{' '.join(o)}" for s, o in sorted(rules) if len(s) == len(o) == 1])
     side_lines = [f"{k}\t{v}" for k, v in sorted(st.side.items()) if v >= 2]
-    _write_gz(MODEL_DIR / "side_stats.tsv.gz", side_lines)
+    _write_gz(model_out / "side_stats.tsv.gz", side_lines)
     # General English, pruned to what a gain can read: pairs with a rule's first word on the right
     # or its last word on the left, and the counts of the rules' words.
     firsts = {p[0] for s, o in rules for p in (s, o)}
@@ -377,29 +383,27 @@ def write_outputs(repo, docs, rules, curated, st: FoldStats, weights, doc_weight
     g_bi = {k: v for k, v in general.bigrams.items()
             if k.split(" ")[1] in firsts or k.split(" ")[0] in lasts}
     g_uni = {k: v for k, v in general.unigrams.items() if k in firsts or k in lasts}
-    _write_gz(MODEL_DIR / "general_unigrams.tsv.gz", [f"#threshold\t{general.threshold}"]
+    _write_gz(model_out / "general_unigrams.tsv.gz", [f"#threshold\t{general.threshold}"]
               + [f"{k}\t{v}" for k, v in sorted(g_uni.items())])
-    _write_gz(MODEL_DIR / "general_bigrams.tsv.gz", [f"{k}\t{v}" for k, v in sorted(g_bi.items())])
-    _write_gz(MODEL_DIR / "doc_words.tsv.gz", [f"{k}\t{v:.4f}" for k, v in sorted(llr.items())])
-    (MODEL_DIR / "weights.json").write_text(json.dumps(
+    _write_gz(model_out / "general_bigrams.tsv.gz", [f"{k}\t{v}" for k, v in sorted(g_bi.items())])
+    _write_gz(model_out / "doc_words.tsv.gz", [f"{k}\t{v:.4f}" for k, v in sorted(llr.items())])
+    (model_out / "weights.json").write_text(json.dumps(
         {"format": 1, "features": list(FEATURES), "combiner": weights, "document": doc_weights,
-         "words": {"train": train_n, "news": news_n}},
+         "words": {"train": train_n, "news": news_n}, "split": split},
         indent=1) + "\n", encoding="utf-8")
     _log(f"model: {len(uni)} unigrams, {len(bi)} bigrams, {len(llr)} document words")
-    drop_dead_rows(repo)
+    drop_dead_rows(table_path, model_out)
 
 
-def drop_dead_rows(repo: Path) -> None:
+def drop_dead_rows(path: Path, model_out: Path) -> None:
     """Remove learned rows the engine prunes (prior under PRUNE_PRIOR in every case, after the
     move to news base rates): a row in the table must be able to fire."""
     from .engine import compile_rules
-    from .model import load_model
+    from .model import read_model
     from .table import load_table
 
-    load_model.cache_clear()
-    path = repo / "data" / "synonym_map.tsv"
     rules = load_table(path)
-    compiled = compile_rules(rules, load_model())
+    compiled = compile_rules(rules, read_model(model_out))
     alive = {e.rule.id for v in compiled.entries.values() for e in v}
     lines = path.read_text(encoding="utf-8").split("\n")
     dead = {r.id for r in rules} - alive

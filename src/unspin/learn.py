@@ -37,20 +37,26 @@ Key = tuple[str, ...]
 
 
 # --------------------------------------------------------------------------- corpus and splits
-def training_pairs(corpus: Path) -> Iterator[tuple[str, str, str]]:
+#: ``train``: the tuning part only (``corpus/large`` pairs not divisible by 10, odd-numbered news
+#: pairs and clean articles), so the other part measures the model; ``all``: every pair and clean
+#: article, for the model that ships (its numbers come from a ``train`` build).
+SPLITS = ("train", "all")
+
+
+def training_pairs(corpus: Path, split: str = "train") -> Iterator[tuple[str, str, str]]:
     """(name, spun, original) for every pair the model may learn from."""
     for d in sorted((corpus / "large").iterdir()):
-        if d.is_dir() and (d / "spun.txt").exists() and int(d.name) % 10 != 0:
+        if d.is_dir() and (d / "spun.txt").exists() and (split == "all" or int(d.name) % 10 != 0):
             yield f"large/{d.name}", _read(d / "spun.txt"), _read(d / "original.txt")
     for d in sorted((corpus / "spun").iterdir()):
-        if d.is_dir() and (d / "spun.txt").exists() and int(d.name) % 2 == 1:
+        if d.is_dir() and (d / "spun.txt").exists() and (split == "all" or int(d.name) % 2 == 1):
             yield f"spun/{d.name}", _read(d / "spun.txt"), _read(d / "original.txt")
 
 
-def clean_training_texts(corpus: Path) -> Iterator[str]:
-    """Never-spun news from the tuning half (odd numbers), extra language-model evidence."""
+def clean_training_texts(corpus: Path, split: str = "train") -> Iterator[str]:
+    """Never-spun news (odd numbers only for ``train``), extra language-model evidence."""
     for f in sorted((corpus / "clean").glob("*.txt")):
-        if f.name[:3].isdigit() and int(f.name[:3]) % 2 == 1:
+        if f.name[:3].isdigit() and (split == "all" or int(f.name[:3]) % 2 == 1):
             yield _read(f)
 
 
@@ -204,6 +210,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     b.add_argument("--corpus", type=Path, default=Path(__file__).resolve().parents[3] / "shared" / "corpus")
     b.add_argument("--repo", type=Path, default=Path(__file__).resolve().parents[2])
     b.add_argument("--min-count", type=int, default=2)
+    b.add_argument("--split", choices=SPLITS, default="all",
+                   help="learn from every pair (all, the shipped model) or the tuning part only (train)")
+    b.add_argument("--out", type=Path, default=None,
+                   help="write synonym_map.tsv and model/ here instead of into the checkout "
+                        "(use it with UNSPIN_DATA_DIR=OUT)")
     p = sub.add_parser("propose", help="rows that one spun/original pair supports")
     p.add_argument("spun", type=Path)
     p.add_argument("original", type=Path)
@@ -212,7 +223,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return propose(a.spun, a.original)
     from .build import build
 
-    build(a.corpus, a.repo, a.min_count)
+    build(a.corpus, a.repo, a.min_count, a.split, a.out)
     return 0
 
 

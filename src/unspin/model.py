@@ -330,8 +330,16 @@ def _read_tsv_gz(path: Path) -> list[list[str]]:
     return [line.split("\t") for line in gzip.decompress(path.read_bytes()).decode("utf-8").splitlines()]
 
 
+#: Names a folder holding ``synonym_map.tsv`` and ``model/`` to use instead of the bundled ones
+#: (for measuring a model built with ``python -m unspin.learn build --out``).
+DATA_DIR_ENV = "UNSPIN_DATA_DIR"
+
+
 def model_dir() -> Path:
-    """Folder of the bundled model files."""
+    """Folder of the model files: the bundled one, or ``$UNSPIN_DATA_DIR/model``."""
+    override = os.environ.get(DATA_DIR_ENV)
+    if override:
+        return Path(override) / "model"
     return Path(__file__).resolve().parent / "data" / "model"
 
 
@@ -368,7 +376,15 @@ def cached(name: str, build: Any) -> Any:
 def load_model() -> Model:
     """Load the bundled model, from the on-disk cache when one matches the shipped files."""
     d = model_dir()
-    parts = cached(f"model-{model_digest()}", lambda: _load_parts(d))
+    return _assemble(cached(f"model-{model_digest()}", lambda: _load_parts(d)))
+
+
+def read_model(d: Path) -> Model:
+    """The model in folder ``d``, read without any cache (for the builder)."""
+    return _assemble(_load_parts(d))
+
+
+def _assemble(parts: tuple[Any, ...]) -> Model:
     uni, bi, weights, stats, rates, side, general = parts
     return Model(ContextModel(uni, bi), weights["combiner"], stats, rates, weights["words"], side,
                  GeneralLM(*general))

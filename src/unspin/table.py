@@ -180,7 +180,11 @@ def load_table(path: str | os.PathLike[str]) -> tuple[Rule, ...]:
 
 
 def bundled_table_path() -> Path:
-    """Where the bundled table lives: inside the installed package, or ``data/`` in a checkout."""
+    """Where the bundled table lives: inside the installed package, or ``data/`` in a checkout;
+    ``$UNSPIN_DATA_DIR/synonym_map.tsv`` when that variable is set (see :data:`model.DATA_DIR_ENV`)."""
+    override = os.environ.get("UNSPIN_DATA_DIR")
+    if override:
+        return Path(override) / "synonym_map.tsv"
     packaged = Path(__file__).resolve().parent / "data" / "synonym_map.tsv"
     if packaged.is_file():
         return packaged
