@@ -279,7 +279,7 @@ def model_dir() -> Path:
 
 
 #: Bump when the layout of anything pickled into the cache changes.
-CACHE_VERSION = 2
+CACHE_VERSION = 4
 
 
 @functools.cache
