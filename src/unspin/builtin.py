@@ -26,7 +26,9 @@ _WORD_DIGITS = re.compile(
     r"\b(" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")((?:[.,]\d+)+)\b",
     re.IGNORECASE,
 )
-_DIGIT_GROUP = re.compile(r"[a-zA-Z][.,]\d")
+# "x,0" / "x.0" (a letter, a point or comma, a digit); written to start with the rare [.,] so the
+# regex engine can skip ahead to it
+_DIGIT_GROUP = re.compile(r"[.,](?<=[a-zA-Z][.,])\d")
 _PERCENT = re.compile(r"(?<=\d )p\.c\.(?=\W|$)", re.IGNORECASE)
 
 
@@ -64,8 +66,10 @@ def number_fixes(text: str) -> Iterator[Fix]:
 
 
 # ----------------------------------------------------------------------------- damaged names
+# Same matches as r"\b(?:The )?[A-Z][a-z]+(?:[ ](?:of |for |and |the |on )?[A-Z][a-z]+){1,5}\b",
+# written to start with [A-Z] so the regex engine can skip ahead to a capital letter.
 _NAME_SPAN = re.compile(
-    r"\b(?:The )?[A-Z][a-z]+(?:[ ](?:of |for |and |the |on )?[A-Z][a-z]+){1,5}\b"
+    r"[A-Z](?<=\b[A-Z])(?:(?<=T)he [A-Z])?[a-z]+(?:[ ](?:of |for |and |the |on )?[A-Z][a-z]+){1,5}\b"
 )
 
 

@@ -369,10 +369,10 @@ def _analyze_once(text: str, options: Options) -> Analysis:
         blocked = [(f.start, f.end) for f in fixed]
         cands = [c for c in cands if not _overlaps(t_starts[c.i], t_ends[c.j - 1], blocked)]
     if all_quoted and cands:
-        in_quote = _quote_membership_of(t_starts, all_quoted)
+        quote_of = _quote_mask(t_starts, all_quoted)
         kept = []
         for c in cands:
-            if any(map(in_quote, range(c.i, c.j))):
+            if quote_of.find(1, c.i, c.j) >= 0:
                 if c.entry.rule.family == "contraction":
                     continue  # contractions are honest in quoted speech
                 c.confidence *= quote_factor
@@ -495,17 +495,15 @@ def _apply_sorted(text: str, repairs: list[Repair]) -> str:
     return "".join(parts)
 
 
-def _quote_membership_of(starts: list[int], spans: list[tuple[int, int]]):  # type: ignore[no-untyped-def]
-    """``in_quote(k)``: is the token starting at ``starts[k]`` inside one of the quoted ``spans``
-    (sorted, not overlapping)? The same answer as :func:`_quote_membership`, for single tokens."""
-    ends = [b for _, b in spans]
-    n = len(spans)
-
-    def in_quote(k: int) -> bool:
-        t = starts[k]
-        q = bisect.bisect_right(ends, t)  # the first span that ends after t
-        return q < n and spans[q][0] < t
-    return in_quote
+def _quote_mask(starts: list[int], spans: list[tuple[int, int]]) -> bytearray:
+    """For each token (by its start offset): 1 if it is inside one of the quoted ``spans`` (sorted,
+    not overlapping), else 0; the same answer as :func:`_quote_membership`."""
+    mask = bytearray(len(starts))
+    for a, b in spans:
+        lo, hi = bisect.bisect_right(starts, a), bisect.bisect_left(starts, b)
+        if lo < hi:
+            mask[lo:hi] = b"\x01" * (hi - lo)
+    return mask
 
 
 def _quote_membership(toks: list[Token], spans: list[tuple[int, int]]) -> list[bool]:

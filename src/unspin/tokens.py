@@ -177,7 +177,7 @@ class Tokens:
 def word_keys_of(toks: Tokens) -> list[str]:
     """``word_keys(toks.text)``, which is ``toks.keys`` (no second pass) unless the text holds one of
     the two letters whose lower case is not one letter of the same kind regardless of context:
-    "İ" (two code points) and "Σ" (final or not, by its neighbours). ``tests/test_tokens_fast.py``
+    "İ" (two code points) and "Σ" (final or not, by its neighbours). ``tests/test_fast_paths.py``
     checks that claim against the running Python's Unicode tables."""
     t = toks.text
     if "\u0130" in t or "\u03a3" in t:

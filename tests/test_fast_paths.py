@@ -1,5 +1,6 @@
-"""The engine's fast tokens (:class:`unspin.tokens.Tokens`) agree with the reference tokenizer and
-with :func:`unspin.tokens.word_keys`, including on the letters whose lower case is special."""
+"""Fast paths agree with the reference code: the engine's tokens (:class:`unspin.tokens.Tokens`)
+with :func:`unspin.tokens.tokenize_slow` and :func:`unspin.tokens.word_keys`, and the built-ins' fast
+regexes with the patterns they replace."""
 
 from __future__ import annotations
 
@@ -40,3 +41,29 @@ def test_lower_case_assumption() -> None:
         if len(low) != 1 or any(bool(p.match(c)) != bool(p.match(low)) for p in classes):
             odd.append(c)
     assert odd == ["\u0130"]
+
+
+def test_builtin_regexes_match_reference() -> None:
+    from unspin import builtin
+
+    name_ref = re.compile(r"\b(?:The )?[A-Z][a-z]+(?:[ ](?:of |for |and |the |on )?[A-Z][a-z]+){1,5}\b")
+    digit_ref = re.compile(r"[a-zA-Z][.,]\d")
+    rng = random.Random(1)
+    pieces = ["The ", "the ", "Th", "he ", "T", "A", "a", "b", " ", "of ", "for ", "é", "É", "_", "1",
+              "Bank", "Of", "’", ".", ",", "TheThe ", "x,0", "six.7"]
+    for _ in range(20000):
+        t = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 25)))
+        assert [m.span() for m in builtin._NAME_SPAN.finditer(t)] == [m.span() for m in name_ref.finditer(t)], t
+        assert (builtin._DIGIT_GROUP.search(t) is None) == (digit_ref.search(t) is None), t
+
+
+def test_quote_mask_matches_membership() -> None:
+    from unspin.engine import _quote_mask, _quote_membership, _quoted_spans
+
+    rng = random.Random(2)
+    pieces = ['"', "“", "”", "a", "bc", " ", "\n", "d’e", ".", "9"]
+    for _ in range(5000):
+        t = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        toks = tokenize(t)
+        spans = _quoted_spans(t)
+        assert list(_quote_mask([x.start for x in toks], spans)) == [int(q) for q in _quote_membership(toks, spans)], t
