@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import bisect
 import functools
-import hashlib
 import math
 import re
 from collections.abc import Sequence
@@ -165,6 +164,8 @@ def compile_rules(rules: tuple[Rule, ...], model: Model) -> Compiled:
 @functools.cache
 def _default_compiled() -> Compiled:
     """The bundled table compiled against the bundled model, cached on disk between runs."""
+    import hashlib  # here, not at module level: start-up time
+
     digest = hashlib.sha256(bundled_table_path().read_bytes()).hexdigest()[:16]
     return cached(f"table-{digest}-{model_digest()}", lambda: compile_rules(default_table(), load_model()))
 

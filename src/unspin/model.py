@@ -13,11 +13,9 @@ from __future__ import annotations
 import functools
 import itertools
 import gzip
-import hashlib
 import json
 import math
 import os
-import pickle
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
@@ -285,6 +283,8 @@ CACHE_VERSION = 4
 @functools.cache
 def model_digest() -> str:
     """Short hash of the shipped model files: names the on-disk caches built from them."""
+    import hashlib  # here, not at module level: start-up time (``echo x | unspin`` never needs it)
+
     digest = hashlib.sha256()
     for p in sorted(p for p in model_dir().iterdir() if p.is_file()):
         digest.update(p.name.encode() + p.read_bytes())
@@ -297,6 +297,8 @@ def cached(name: str, build: Any) -> Any:
     The cache lives in ``$UNSPIN_CACHE_DIR`` (default ``~/.cache/unspin``); names carry content
     hashes, so a stale entry is never read. An unwritable cache only costs start-up time.
     """
+    import pickle  # here, not at module level: start-up time
+
     path = _cache_dir() / f"{name}.pickle"
     try:
         with open(path, "rb") as f:
@@ -339,6 +341,8 @@ def _cache_dir() -> Path:
 
 def _write_cache(path: Path, parts: tuple[Any, ...]) -> None:
     """Best effort: an unwritable cache only costs start-up time."""
+    import pickle
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
