@@ -12,6 +12,7 @@ import math
 import time
 from pathlib import Path
 
+from .engine import _quoted_spans, narrative_keys
 from .families import family_of
 from .learn import (
     Doc,
@@ -216,10 +217,10 @@ def build(corpus: Path, repo: Path, min_count: int, split: str = "all", out: Pat
             if fold_of[d.name] != f:
                 continue
             for text, label in ((d.spun, 1.0), (originals[d.name], 0.0)):
-                keys = [t.key for t in tokenize(text)]
+                keys = narrative_keys(text, _quoted_spans(text))  # as the engine judges a document
                 for n in (40, 120, len(keys)):
                     part = keys[:n]
-                    total = sum(llr.get(k, 0.0) for k in part)
+                    total = sum(llr.get(k, 0.0) for k in set(part))  # as DocumentModel does
                     doc_rows.append((total / math.sqrt(max(1, len(part))), total, label))
     D = np.array(doc_rows)
     Xd = np.column_stack([np.ones(len(D)), D[:, 1]])

@@ -26,7 +26,9 @@ _WORD_DIGITS = re.compile(
     r"\b(" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")((?:[.,]\d+)+)\b",
     re.IGNORECASE,
 )
-_DIGIT_GROUP = re.compile(r"[a-zA-Z][.,]\d")
+# "x,0" / "x.0" (a letter, a point or comma, a digit); written to start with the rare [.,] so the
+# regex engine can skip ahead to it
+_DIGIT_GROUP = re.compile(r"[.,](?<=[a-zA-Z][.,])\d")
 _PERCENT = re.compile(r"(?<=\d )p\.c\.(?=\W|$)", re.IGNORECASE)
 
 
@@ -57,13 +59,17 @@ def number_fixes(text: str) -> Iterator[Fix]:
             continue  # mixed case ("sIx") is not something a spinner writes
         value = NUMBER_WORDS[m.group(1).lower()]
         yield Fix(m.start(), m.end(), f"{value}{m.group(2)}", 0.98, "number.word_digits")
+    if ".c." not in text and ".C." not in text:  # cheap test first ("c" matches only c and C)
+        return
     for m in _PERCENT.finditer(text):
         yield Fix(m.start(), m.end(), "percent", 0.95, "number.percent")
 
 
 # ----------------------------------------------------------------------------- damaged names
+# Same matches as r"\b(?:The )?[A-Z][a-z]+(?:[ ](?:of |for |and |the |on )?[A-Z][a-z]+){1,5}\b",
+# written to start with [A-Z] so the regex engine can skip ahead to a capital letter.
 _NAME_SPAN = re.compile(
-    r"\b(?:The )?[A-Z][a-z]+(?:[ ](?:of |for |and |the |on )?[A-Z][a-z]+){1,5}\b"
+    r"[A-Z](?<=\b[A-Z])(?:(?<=T)he [A-Z])?[a-z]+(?:[ ](?:of |for |and |the |on )?[A-Z][a-z]+){1,5}\b"
 )
 
 
@@ -84,6 +90,25 @@ def _entity_index() -> tuple[frozenset[str], dict[int, tuple[str, ...]]]:
     return frozenset(names), {k: tuple(v) for k, v in by_len.items()}
 
 
+_CLOSEST: dict[str, tuple | None] = {}  # span -> rapidfuzz's closest known name (the same pool)
+
+
+def _closest(span: str, pool: tuple[str, ...]) -> tuple | None:
+    """The known name of ``pool`` (the names with as many words as ``span``) closest to ``span``,
+    remembered per span: capitalised spans repeat across a corpus, and rapidfuzz is imported only
+    when one is first needed."""
+    try:
+        return _CLOSEST[span]
+    except KeyError:
+        pass
+    from rapidfuzz import fuzz, process
+
+    if len(_CLOSEST) > 100_000:
+        _CLOSEST.clear()
+    hit = _CLOSEST[span] = process.extractOne(span, pool, scorer=fuzz.ratio, score_cutoff=55)
+    return hit
+
+
 def entity_fixes(text: str, is_substitution) -> Iterator[Fix]:  # type: ignore[no-untyped-def]
     """Repairs of damaged known names; ``is_substitution(spun_word, original_word)`` is the channel
     check (True when the table says the spinner turns ``original_word`` into ``spun_word``).
@@ -91,8 +116,6 @@ def entity_fixes(text: str, is_substitution) -> Iterator[Fix]:  # type: ignore[n
     >>> list(entity_fixes("He told the Related Press.", lambda s, o: (s, o) == ("related", "associated")))
     [Fix(start=12, end=19, replacement='Associated', confidence=0.97, rule='name.entity')]
     """
-    from rapidfuzz import fuzz, process
-
     exact, by_len = _entity_index()
     for m in _NAME_SPAN.finditer(text):
         span = m.group()
@@ -102,7 +125,7 @@ def entity_fixes(text: str, is_substitution) -> Iterator[Fix]:  # type: ignore[n
         pool = by_len.get(len(words))
         if not pool:
             continue
-        hit = process.extractOne(span, pool, scorer=fuzz.ratio, score_cutoff=55)
+        hit = _closest(span, pool)
         if hit is None:
             continue
         target = hit[0].split(" ")

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import bisect
 import functools
-import hashlib
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import compress, repeat
 
 from . import guards
 from .builtin import Fix, entity_fixes, number_fixes
@@ -46,13 +47,14 @@ from .options import Options
 from .repairs import Analysis, Repair
 from .table import Rule, bundled_table_path, default_table, load_table, phrase_key
 from .tokens import (
+    _SENTENCE_BREAK,
+    SENT_END,
+    SENT_START,
     Token,
-    neighbours,
-    plain_gaps,
-    span_case,
-    starts_sentence,
-    tokenize,
+    Tokens,
+    gap_mark,
     word_keys,
+    word_keys_of,
 )
 
 Key = tuple[str, ...]
@@ -97,6 +99,15 @@ class Compiled:
     left_cache: dict[tuple[int, int, str], float]
     right_cache: dict[tuple[int, int, str], float]
     pairs: frozenset[tuple[str, str]]  # every (spun, original) of the table, pruned or not
+    # For matching fast: first word -> (entries of that one-word phrase or None, whether longer
+    # phrases start with it); every prefix of two or more words of a multi-word phrase; and per
+    # phrase, each entry with what scoring needs of it (see _candidates).
+    starts: dict[str, tuple[tuple[Entry, ...] | None, bool]]
+    prefixes: frozenset[Key]
+    scoring: dict[Key, tuple[tuple, ...]]
+    # (phrase, case, left, right) -> the entries that may fire there, with the part of their
+    # log-odds that depends on nothing else: base + left term + right term
+    context_cache: dict[tuple, list[tuple]]
 
 
 @dataclass(slots=True)
@@ -141,12 +152,20 @@ def compile_rules(rules: tuple[Rule, ...], model: Model) -> Compiled:
         first[s[0]] = max(first.get(s[0], 0), len(s))
     sibs = sibling_index((e.spun, e.original) for v in entries.values() for e in v)
     pairs = frozenset((r.spun.lower(), r.original.lower()) for r in rules)
-    return Compiled(entries, first, sibs, {}, {}, pairs)
+    starts = {w: (entries.get((w,)), longest > 1) for w, longest in first.items()}
+    prefixes = frozenset(s[:m] for s in entries for m in range(2, len(s) + 1))
+    scoring = {
+        k: tuple((e, bool(e.rule.guard or e.rule.protect), sibs[e.original]) for e in v)
+        for k, v in entries.items()
+    }
+    return Compiled(entries, first, sibs, {}, {}, pairs, starts, prefixes, scoring, {})
 
 
 @functools.cache
 def _default_compiled() -> Compiled:
     """The bundled table compiled against the bundled model, cached on disk between runs."""
+    import hashlib  # here, not at module level: start-up time
+
     digest = hashlib.sha256(bundled_table_path().read_bytes()).hexdigest()[:16]
     return cached(f"table-{digest}-{model_digest()}", lambda: compile_rules(default_table(), load_model()))
 
@@ -184,6 +203,17 @@ def _quoted_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _QUOTED.finditer(text)]
 
 
+def narrative_keys(text: str, quoted: list[tuple[int, int]]) -> list[str]:
+    """The words of ``text`` outside the ``quoted`` spans: what the document model judges. Quoted
+    speech is spared by some spinners and is informal in honest copy, so it is judged apart."""
+    parts, pos = [], 0
+    for a, b in quoted:
+        parts.append(text[pos:a])
+        pos = b
+    parts.append(text[pos:])
+    return word_keys(" ".join(parts))
+
+
 #: Passes over the text until nothing changes (a repair can create the context for another).
 MAX_PASSES = 4
 
@@ -219,19 +249,21 @@ def analyze_text(text: str, options: Options) -> Analysis:
 def candidates(text: str, options: Options) -> list[Repair]:
     """Every repair the table proposes for ``text`` before overlaps are resolved and before the
     ``min_confidence`` threshold, for inspection and tests (one pass, no built-in repairs)."""
-    toks = tokenize(text)
-    if not toks:
+    toks = Tokens(text)
+    if not toks.n:
         return []
     if options.use_document_model:
         dm = load_document_model()
-        keys = word_keys(text)
-        regions = local_spin(text, dm, keys, dm.spin_probability(keys))
+        keys = word_keys_of(toks)
+        quoted = _quoted_spans(text)
+        spin = dm.spin_probability(narrative_keys(text, quoted) if quoted else keys)
+        regions = local_spin(text, dm, keys, spin, toks)
     else:
         regions = [(0, 1.0)]
     out = []
     for c in _candidates(text, toks, _compiled_for(options), load_model(), regions):
-        start, end = toks[c.i].start, toks[c.j - 1].end
-        rep = transfer_case(text[start:end], c.entry.rule.original, toks[c.i].case == "s")
+        start, end = toks.starts[c.i], toks.ends[c.j - 1]
+        rep = transfer_case(text[start:end], c.entry.rule.original, toks.cases[c.i] == "s")
         if rep is not None:
             out.append(Repair(start, end, text[start:end], rep, c.confidence, c.entry.rule.id))
     return sorted(out)
@@ -314,19 +346,20 @@ def compose(text0: str, base: list[Repair], text1: str, later: list[Repair]) -> 
 
 
 def _analyze_once(text: str, options: Options) -> Analysis:
-    keys = word_keys(text)
+    toks = Tokens(text)
+    keys = word_keys_of(toks)
     if not keys:
         return Analysis(text, (), 0.0)
     if options.table is not None or options.extra_tables:
         _compiled_for(options)  # a broken user table is reported whatever the input
     dm = load_document_model()
-    spin = dm.spin_probability(keys)
+    all_quoted = _quoted_spans(text)  # contractions are never repaired in quotes, whatever the policy
+    spin = dm.spin_probability(narrative_keys(text, all_quoted) if all_quoted else keys)
     if options.use_document_model:
-        regions = local_spin(text, dm, keys, spin)
+        regions = local_spin(text, dm, keys, spin, toks)
         doc_factor = max(f for _, f in regions)
     else:
         regions, doc_factor = [(0, 1.0)], 1.0
-    all_quoted = _quoted_spans(text)  # contractions are never repaired in quotes, whatever the policy
     quoted = all_quoted if options.quotes != "repair" else []
     quote_factor = 1.0
     if quoted:
@@ -344,27 +377,31 @@ def _analyze_once(text: str, options: Options) -> Analysis:
         return _result(text, [], fixed, spin)
     model = load_model()
     compiled = _compiled_for(options)
-    toks = tokenize(text)
-    quote_of = _quote_membership(toks, all_quoted)
     cands = _candidates(text, toks, compiled, model, regions)
+    t_starts, t_ends = toks.starts, toks.ends
     if fixed:
         blocked = [(f.start, f.end) for f in fixed]
-        cands = [c for c in cands if not _overlaps(toks[c.i].start, toks[c.j - 1].end, blocked)]
-    if any(quote_of):
+        cands = [c for c in cands if not _overlaps(t_starts[c.i], t_ends[c.j - 1], blocked)]
+    if all_quoted and cands:
+        quote_of = _quote_mask(t_starts, all_quoted)
         kept = []
         for c in cands:
-            if any(quote_of[c.i : c.j]):
+            if quote_of.find(1, c.i, c.j) >= 0:
                 if c.entry.rule.family == "contraction":
                     continue  # contractions are honest in quoted speech
                 c.confidence *= quote_factor
             kept.append(c)
         cands = kept
-    chosen = _decode(cands, len(toks), options.min_confidence)
+    chosen = _decode(cands, toks.n, options.min_confidence)
     repairs: list[Repair] = []
+    cases, gaps = toks.cases, toks.gaps
     for c in chosen:
-        start, end = toks[c.i].start, toks[c.j - 1].end
+        i = c.i
+        start, end = t_starts[i], t_ends[c.j - 1]
         found = text[start:end]
-        replacement = transfer_case(found, c.entry.rule.original, starts_sentence(text, toks, c.i))
+        # does token i open a sentence (also for tokens without letters, such as "1000's")?
+        at_start = cases[i] == "s" or i == 0 or _SENTENCE_BREAK.search(gaps[i]) is not None
+        replacement = transfer_case(found, c.entry.rule.original, at_start)
         if replacement is None or replacement == found:
             continue
         repairs.append(Repair(start, end, found, replacement, c.confidence, c.entry.rule.id))
@@ -390,13 +427,24 @@ LOCAL_SURE = 0.985
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
 
 
-def local_spin(text: str, dm: DocumentModel, keys: list[str], spin: float) -> list[tuple[int, float]]:
-    """(start offset, spin probability) of each paragraph, judged with its neighbours."""
+def local_spin(
+    text: str, dm: DocumentModel, keys: list[str], spin: float, toks: Tokens | None = None
+) -> list[tuple[int, float]]:
+    """(start offset, spin probability) of each paragraph, judged with its neighbours.
+
+    ``toks``, the tokens of ``text``, saves tokenising each paragraph again when its keys are
+    ``keys`` (paragraph breaks are white space, so no word straddles one).
+    """
     cuts = [0] + [m.end() for m in _PARAGRAPH_BREAK.finditer(text)]
     if len(cuts) == 1 or len(keys) <= WINDOW_WORDS:
         return [(0, spin)]
     bounds = list(zip(cuts, cuts[1:] + [len(text)], strict=True))
-    para_keys = [word_keys(text[a:b]) for a, b in bounds]
+    if toks is not None and keys is toks.keys:
+        t_starts = toks.starts
+        edges = [bisect.bisect_left(t_starts, c) for c in cuts] + [len(keys)]
+        para_keys = [keys[a:b] for a, b in zip(edges, edges[1:])]
+    else:
+        para_keys = [word_keys(text[a:b]) for a, b in bounds]
     out = []
     last = len(bounds) - 1
     for k in range(len(bounds)):
@@ -461,6 +509,17 @@ def _apply_sorted(text: str, repairs: list[Repair]) -> str:
     return "".join(parts)
 
 
+def _quote_mask(starts: list[int], spans: list[tuple[int, int]]) -> bytearray:
+    """For each token (by its start offset): 1 if it is inside one of the quoted ``spans`` (sorted,
+    not overlapping), else 0; the same answer as :func:`_quote_membership`."""
+    mask = bytearray(len(starts))
+    for a, b in spans:
+        lo, hi = bisect.bisect_right(starts, a), bisect.bisect_left(starts, b)
+        if lo < hi:
+            mask[lo:hi] = b"\x01" * (hi - lo)
+    return mask
+
+
 def _quote_membership(toks: list[Token], spans: list[tuple[int, int]]) -> list[bool]:
     """For each token: is it inside one of the quoted ``spans``?"""
     if not spans:
@@ -478,75 +537,149 @@ _CACHE_LIMIT = 500_000
 _CASE_INDEX = {c: k for k, c in enumerate(CASES)}
 
 
+_MARKS: dict[str, str | None] = {}
+
+
+def _mark(gap: str) -> str | None:
+    """:func:`gap_mark`, remembered (gaps between words are few distinct strings)."""
+    m = _MARKS.get(gap, "")
+    if m == "":
+        if len(_MARKS) > _CACHE_LIMIT:
+            _MARKS.clear()
+        m = _MARKS[gap] = gap_mark(gap)
+    return m
+
+
+_PLAIN_GAPS = frozenset({"", " ", "  "})  # at most two plain spaces (see tokens.plain_gaps)
+
+
 def _candidates(
-    text: str, toks: list[Token], compiled: Compiled, model: Model, regions: list[tuple[int, float]]
+    text: str, toks: Tokens | Sequence[Token], compiled: Compiled, model: Model,
+    regions: list[tuple[int, float]],
 ) -> list[Candidate]:
-    entries, first, sibs = compiled.entries, compiled.first_words, compiled.siblings
-    n = len(toks)
-    keys = [t.key for t in toks]
+    if not isinstance(toks, Tokens):
+        toks = Tokens.from_tokens(text, toks)
+    starts_of, prefixes, scoring = compiled.starts, compiled.prefixes, compiled.scoring
+    n = toks.n
+    keys, gaps = toks.keys, toks.gaps
+    # Every table phrase in the text, in order of (start, end): (i, j, phrase).
     found: list[tuple[int, int, Key]] = []
-    for i, k in enumerate(keys):
-        longest = first.get(k)
-        if longest is None:
-            continue
-        if (k,) in entries:
-            found.append((i, i + 1, (k,)))
-        for j in range(i + 2, min(n, i + longest) + 1):
-            key = tuple(keys[i:j])
-            if key in entries and plain_gaps(text, toks, i, j):
-                found.append((i, j, key))
+    append = found.append
+    for i in compress(range(n), map(starts_of.__contains__, keys)):
+        k = keys[i]
+        single, longer = starts_of[k]
+        key = (k,)
+        if single is not None:
+            append((i, i + 1, key))
+        if longer:
+            j = i + 1
+            # extend while the words so far begin some phrase and are separated by plain spaces
+            while j < n and gaps[j] in _PLAIN_GAPS:
+                key = (*key, keys[j])
+                if key not in prefixes:
+                    break
+                j += 1
+                if key in scoring:
+                    append((i, j, key))
     if not found:
         return []
     counter = phrase_counter(keys, found)
+    count = counter.get
     group_total: dict[Key, int] = {}
     ctx, w = model.context, model.combiner
     w_left, w_right, w_seen_l, w_seen_r, w_doc_o, w_doc_s = w[2], w[3], w[7], w[8], w[9], w[10]
     w_gen_l, w_gen_r, general = w[11], w[12], model.general
     lcache, rcache = compiled.left_cache, compiled.right_cache
+    ccache = compiled.context_cache
     if len(lcache) > _CACHE_LIMIT:
         lcache.clear()
     if len(rcache) > _CACHE_LIMIT:
         rcache.clear()
+    if len(ccache) > _CACHE_LIMIT:
+        ccache.clear()
     seen = model.seen_side
+    cases = toks.cases
     region_starts = [a for a, _ in regions]
+    one_region = regions[0][1] if len(regions) == 1 else None
+    t_starts = toks.starts
+    exp, log1p = math.exp, math.log1p
+    doc_terms: dict[int, tuple[float, float]] = {}  # entry index -> its two document terms here
     out: list[Candidate] = []
+    add = out.append
     for i, j, key in found:
-        case = span_case(toks, i, j)
-        if case == "m":
+        # letter case of the phrase (tokens.span_case)
+        case = cases[i]
+        if case == "s" and j - i > 1 and cases[i + 1] == "c":
+            case = "c"
+        elif case == "m":
             continue
         ci = _CASE_INDEX[case]
-        left, right = neighbours(text, toks, i, j)
-        factor = regions[bisect.bisect_right(region_starts, toks[i].start) - 1][1]
-        for e in entries[key]:
-            if e.rule.guard or e.rule.protect:
-                if not guards.allows(e.rule, toks, i, j, case):
+        # left and right context (tokens.neighbours)
+        if i == 0:
+            left = SENT_START
+        else:
+            m = _mark(gaps[i])
+            left = keys[i - 1] if m is None else (SENT_START if m == SENT_END else m)
+        if j >= n:
+            right = SENT_END
+        else:
+            m = _mark(gaps[j])
+            right = keys[j] if m is None else m
+        ck = (key, ci, left, right)
+        scored = ccache.get(ck)
+        if scored is None:
+            scored = []
+            for e, guarded, sibs in scoring[key]:
+                p = e.priors[ci]
+                if p < PRUNE_PRIOR:
                     continue
-            p = e.priors[ci]
-            if p < PRUNE_PRIOR:
+                lk = (e.index, ci, left)
+                lt = lcache.get(lk)
+                if lt is None:
+                    n_l, k_l = seen(e.spun_text, e.original_text, "<", left)
+                    lt = (w_left * left_gain(ctx, left, e.spun, e.original) + w_seen_l * side_gain(n_l, k_l, p)
+                          + w_gen_l * general.left_gain(left, e.spun, e.original))
+                    lcache[lk] = lt
+                rk = (e.index, ci, right)
+                rt = rcache.get(rk)
+                if rt is None:
+                    n_r, k_r = seen(e.spun_text, e.original_text, ">", right)
+                    rt = (w_right * right_gain(ctx, right, e.spun, e.original) + w_seen_r * side_gain(n_r, k_r, p)
+                          + w_gen_r * general.right_gain(right, e.spun, e.original))
+                    rcache[rk] = rt
+                scored.append((e, guarded, sibs, e.base[ci] + lt + rt))
+            ccache[ck] = scored
+        if not scored:
+            continue
+        if one_region is not None:
+            factor = one_region
+        else:
+            factor = regions[bisect.bisect_right(region_starts, t_starts[i]) - 1][1]
+        for e, guarded, sibs, local in scored:
+            if guarded and not guards.allows(e.rule, toks, i, j, case):
                 continue
-            lk = (e.index, ci, left)
-            lt = lcache.get(lk)
-            if lt is None:
-                n_l, k_l = seen(e.spun_text, e.original_text, "<", left)
-                lt = (w_left * left_gain(ctx, left, e.spun, e.original) + w_seen_l * side_gain(n_l, k_l, p)
-                      + w_gen_l * general.left_gain(left, e.spun, e.original))
-                lcache[lk] = lt
-            rk = (e.index, ci, right)
-            rt = rcache.get(rk)
-            if rt is None:
-                n_r, k_r = seen(e.spun_text, e.original_text, ">", right)
-                rt = (w_right * right_gain(ctx, right, e.spun, e.original) + w_seen_r * side_gain(n_r, k_r, p)
-                      + w_gen_r * general.right_gain(right, e.spun, e.original))
-                rcache[rk] = rt
-            total = group_total.get(e.original)
-            if total is None:
-                total = group_total[e.original] = sum(counter[x] for x in sibs[e.original])
-            d_s = counter[e.spun_text]
-            d_o = total - d_s  # same as learn.doc_counts: the group minus this spun form
-            d_s -= 1
-            z = e.base[ci] + lt + rt + w_doc_o * math.log1p(d_o) + w_doc_s * math.log1p(d_s)
-            out.append(Candidate(i, j, e, sigmoid(z) * factor))
+            terms = doc_terms.get(e.index)
+            if terms is None:
+                total = group_total.get(e.original)
+                if total is None:
+                    total = group_total[e.original] = sum(map(count, sibs, repeat(0)))
+                d_s = counter[e.spun_text]
+                d_o = total - d_s  # same as learn.doc_counts: the group minus this spun form
+                d_s -= 1
+                terms = doc_terms[e.index] = (w_doc_o * log1p(d_o), w_doc_s * log1p(d_s))
+            # z = base + left term + right term + document terms, summed in this order
+            z = local + terms[0] + terms[1]
+            # sigmoid(z), inlined
+            if z >= 0:
+                conf = 1.0 / (1.0 + exp(-z))
+            else:
+                ez = exp(z)
+                conf = ez / (1.0 + ez)
+            add(Candidate(i, j, e, conf * factor))
     return out
+
+
+_ROOT = [0.0] + [k ** 0.5 for k in range(1, 65)]
 
 
 def _decode(cands: list[Candidate], n: int, min_conf: float) -> list[Candidate]:
@@ -561,24 +694,33 @@ def _decode(cands: list[Candidate], n: int, min_conf: float) -> list[Candidate]:
             by_start.setdefault(c.i, []).append(c)
     if not by_start:
         return []
-    best = [0.0] * (n + 1)
-    choice: list[Candidate | None] = [None] * (n + 1)
-    for i in range(n - 1, -1, -1):
-        best[i] = best[i + 1]
-        choice[i] = None
-        for c in by_start.get(i, ()):
-            gain = c.confidence * (c.j - c.i) ** 0.5 + best[c.j]
-            if gain > best[i]:
-                best[i] = gain
-                choice[i] = c
+    # best[i] = best gain from token i on; it only changes at a token where candidates start, so
+    # it is kept for those tokens only (ascending in ``starts``), and best[j] for any j is the
+    # value at the first start >= j (0 past the last one).
+    starts = sorted(by_start)
+    m = len(starts)
+    best = [0.0] * (m + 1)
+    choice: list[Candidate | None] = [None] * m
+    bisect_left = bisect.bisect_left
+    for q in range(m - 1, -1, -1):
+        b = best[q + 1]
+        pick = None
+        for c in by_start[starts[q]]:
+            span = c.j - c.i
+            gain = c.confidence * (_ROOT[span] if span < 65 else span ** 0.5) + best[bisect_left(starts, c.j)]
+            if gain > b:
+                b = gain
+                pick = c
+        best[q] = b
+        choice[q] = pick
     out = []
-    i = 0
-    while i < n:
-        c = choice[i]
+    q = 0
+    while q < m:
+        c = choice[q]
         if c is None:
-            i += 1
+            q += 1
         else:
             if c.confidence >= min_conf:
                 out.append(c)
-            i = c.j
+            q = bisect_left(starts, c.j)
     return out

@@ -13,11 +13,9 @@ from __future__ import annotations
 import functools
 import itertools
 import gzip
-import hashlib
 import json
 import math
 import os
-import pickle
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
@@ -150,10 +148,12 @@ def sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
-#: Before reading a word, unspin assumes one text in five is spun. The document model was fitted on
+#: Before reading a word, unspin assumes one text in ten is spun. The document model was fitted on
 #: equal numbers of spun and honest texts; this prior moves its odds so that a short honest text
-#: with a few spinner-like words ("naval warfare", "plenty of") is not taken for spun copy.
-SPIN_PRIOR = 0.2
+#: with a few spinner-like words ("naval warfare", "plenty of") is not taken for spun copy. (One in
+#: five let three such honest paragraphs together pass for spun; held-out spun news scores the same
+#: under both, its spin probability being near 1.)
+SPIN_PRIOR = 0.1
 #: Below this many words a text's spin probability is scaled down in proportion (see
 #: :meth:`DocumentModel.spin_probability`).
 MIN_WORDS = 20
@@ -293,10 +293,12 @@ class DocumentModel:
     def spin_probability(self, keys: Sequence[str]) -> float:
         """P(the text was spun) from its words (naive Bayes, calibrated).
 
-        Texts shorter than :data:`MIN_WORDS` carry too little evidence for naive Bayes, which
-        treats correlated words as independent: their probability is scaled down by length.
+        Each distinct word counts once: a word repeated is not new evidence (one honest
+        paragraph quoted three times is no more spun than once). Texts shorter than
+        :data:`MIN_WORDS` carry too little evidence for naive Bayes, which treats correlated words
+        as independent: their probability is scaled down by length.
         """
-        total = sum(map(self.words.get, keys, itertools.repeat(0.0)))
+        total = sum(map(self.words.get, set(keys), itertools.repeat(0.0)))
         p = sigmoid(self.bias + self.scale * total)
         if len(keys) < MIN_WORDS:
             p *= len(keys) / MIN_WORDS
@@ -344,12 +346,14 @@ def model_dir() -> Path:
 
 
 #: Bump when the layout of anything pickled into the cache changes.
-CACHE_VERSION = 3
+CACHE_VERSION = 5
 
 
 @functools.cache
 def model_digest() -> str:
     """Short hash of the shipped model files: names the on-disk caches built from them."""
+    import hashlib  # here, not at module level: start-up time (``echo x | unspin`` never needs it)
+
     digest = hashlib.sha256()
     for p in sorted(p for p in model_dir().iterdir() if p.is_file()):
         digest.update(p.name.encode() + p.read_bytes())
@@ -362,6 +366,8 @@ def cached(name: str, build: Any) -> Any:
     The cache lives in ``$UNSPIN_CACHE_DIR`` (default ``~/.cache/unspin``); names carry content
     hashes, so a stale entry is never read. An unwritable cache only costs start-up time.
     """
+    import pickle  # here, not at module level: start-up time
+
     path = _cache_dir() / f"{name}.pickle"
     try:
         with open(path, "rb") as f:
@@ -422,6 +428,8 @@ def _cache_dir() -> Path:
 
 def _write_cache(path: Path, parts: tuple[Any, ...]) -> None:
     """Best effort: an unwritable cache only costs start-up time."""
+    import pickle
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")

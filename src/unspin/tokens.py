@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import accumulate, compress
+from operator import ne
 from typing import NamedTuple
 
 WORD_RE = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+(?:['’][^\W_]+)*")
@@ -78,12 +80,122 @@ def word_keys(text: str) -> list[str]:
     return WORD_RE.findall(text.lower().replace("’", "'"))
 
 
+_SPLIT_RE = re.compile("(" + WORD_RE.pattern + ")")
+# Memos shared by all texts: letter case of a capitalised word (mid-sentence, sentence start),
+# and whether a gap between words holds a sentence break. Cleared when they grow too big.
+_WORD_CASES: dict[str, tuple[str, str]] = {}
+_BREAKS: dict[str, bool] = {}
+_MEMO_LIMIT = 200_000
+
+
+class Tokens:
+    """The tokens of a text as parallel lists, made with one regex pass and no per-token objects
+    (what the engine works on; :func:`tokenize` gives the same tokens as :class:`Token` objects).
+
+    ``gaps[k]`` is the text before token ``k`` (``gaps[n]`` the text after the last one), so
+    ``text == gaps[0] + words[0] + gaps[1] + ... + words[n-1] + gaps[n]``.
+    """
+
+    __slots__ = ("cases", "ends", "gaps", "keys", "n", "starts", "text", "words")
+
+    def __init__(self, text: str) -> None:
+        parts = _SPLIT_RE.split(text)
+        self.text = text
+        self.gaps = parts[0::2]
+        self.words = words = parts[1::2]
+        self.n = n = len(words)
+        offsets = list(accumulate(map(len, parts)))
+        self.starts = offsets[0:-1:2]
+        self.ends = offsets[1::2]
+        if not n:
+            self.keys, self.cases = [], []
+            return
+        # Lower-casing words joined by a line break is lower-casing each on its own (a line break
+        # is neither cased nor case-ignorable, so it ends the context of a final sigma).
+        low = "\n".join(words).lower()
+        lows = low.split("\n")
+        self.keys = low.replace("’", "'").split("\n") if "’" in low else lows
+        cases = ["l"] * n
+        gaps = self.gaps
+        word_cases, breaks = _WORD_CASES, _BREAKS
+        if len(word_cases) > _MEMO_LIMIT:
+            word_cases.clear()
+        if len(breaks) > _MEMO_LIMIT:
+            breaks.clear()
+        # only words with capitals need a closer look (and a sentence-start test)
+        for k in compress(range(n), map(ne, words, lows)):
+            w = words[k]
+            pair = word_cases.get(w)
+            if pair is None:
+                pair = word_cases[w] = (case_class(w, False), case_class(w, True))
+            c, c_start = pair
+            if c != c_start:
+                if k == 0:
+                    c = c_start
+                else:
+                    g = gaps[k]
+                    b = breaks.get(g)
+                    if b is None:
+                        b = breaks[g] = _SENTENCE_BREAK.search(g) is not None
+                    if b:
+                        c = c_start
+            cases[k] = c
+        self.cases = cases
+
+    @classmethod
+    def from_tokens(cls, text: str, toks: Sequence[Token]) -> Tokens:
+        """The same structure for tokens made by :func:`tokenize`."""
+        self = cls.__new__(cls)
+        self.text = text
+        self.words = [t.text for t in toks]
+        self.keys = [t.key for t in toks]
+        self.cases = [t.case for t in toks]
+        self.starts = [t.start for t in toks]
+        self.ends = [t.end for t in toks]
+        self.n = len(toks)
+        bounds = [0, *self.ends]
+        self.gaps = [text[a:b] for a, b in zip(bounds, [*self.starts, len(text)], strict=True)]
+        return self
+
+    def __len__(self) -> int:
+        return self.n
+
+    def token(self, k: int) -> Token:
+        return Token(self.words[k], self.keys[k], self.starts[k], self.ends[k], self.cases[k])
+
+    def __getitem__(self, k: int) -> Token:
+        if k < 0:
+            k += self.n
+        if not 0 <= k < self.n:
+            raise IndexError(k)
+        return self.token(k)
+
+    def tokens(self) -> list[Token]:
+        return list(map(Token, self.words, self.keys, self.starts, self.ends, self.cases))
+
+
+def word_keys_of(toks: Tokens) -> list[str]:
+    """``word_keys(toks.text)``, which is ``toks.keys`` (no second pass) unless the text holds one of
+    the two letters whose lower case is not one letter of the same kind regardless of context:
+    "İ" (two code points) and "Σ" (final or not, by its neighbours). ``tests/test_fast_paths.py``
+    checks that claim against the running Python's Unicode tables."""
+    t = toks.text
+    if "\u0130" in t or "\u03a3" in t:
+        return word_keys(t)
+    return toks.keys
+
+
 def tokenize(text: str) -> list[Token]:
     """All word tokens of ``text`` in order.
 
     >>> [(t.key, t.case) for t in tokenize('He said: "We won’t stop." US troops')]
     [('he', 's'), ('said', 'l'), ('we', 's'), ("won't", 'l'), ('stop', 'l'), ('us', 'u'), ('troops', 'l')]
     """
+    return Tokens(text).tokens()
+
+
+def tokenize_slow(text: str) -> list[Token]:
+    """The reference implementation of :func:`tokenize` (one match object per token), kept for tests."""
     out: list[Token] = []
     append = out.append
     prev_end = 0

@@ -1,0 +1,69 @@
+"""Fast paths agree with the reference code: the engine's tokens (:class:`unspin.tokens.Tokens`)
+with :func:`unspin.tokens.tokenize_slow` and :func:`unspin.tokens.word_keys`, and the built-ins' fast
+regexes with the patterns they replace."""
+
+from __future__ import annotations
+
+import random
+import re
+import sys
+
+from unspin.tokens import Tokens, tokenize, tokenize_slow, word_keys, word_keys_of
+
+ALPHABET = "aAbZ ΣσςİıKkſ’'.,\n\"“”:;019-_éÉßẞǅ\t"
+
+
+def _random_texts(n: int, seed: int = 0) -> list[str]:
+    rng = random.Random(seed)
+    return ["".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 40))) for _ in range(n)]
+
+
+def test_tokens_match_reference() -> None:
+    texts = _random_texts(3000) + ['He said: "We won’t stop." US troops', "ΟΔΟΣ.Β ΑΣ’Β İstanbul", ""]
+    for text in texts:
+        assert tokenize(text) == tokenize_slow(text), repr(text)
+        toks = Tokens(text)
+        assert "".join(g + w for g, w in zip(toks.gaps, [*toks.words, ""], strict=True)) == text
+        assert Tokens.from_tokens(text, tokenize_slow(text)).gaps == toks.gaps
+        assert word_keys_of(toks) == word_keys(text), repr(text)
+
+
+def test_lower_case_assumption() -> None:
+    """word_keys_of reuses the tokens' keys unless the text has "İ" or "Σ": every other code point
+    whose lower case differs lowers to one code point of the same word/digit/punctuation class."""
+    classes = [re.compile(r"[^\W_]"), re.compile(r"\d"), re.compile(r"[.,'’]")]
+    odd = []
+    for cp in range(sys.maxunicode + 1):
+        c = chr(cp)
+        low = c.lower()
+        if low == c:
+            continue
+        if len(low) != 1 or any(bool(p.match(c)) != bool(p.match(low)) for p in classes):
+            odd.append(c)
+    assert odd == ["\u0130"]
+
+
+def test_builtin_regexes_match_reference() -> None:
+    from unspin import builtin
+
+    name_ref = re.compile(r"\b(?:The )?[A-Z][a-z]+(?:[ ](?:of |for |and |the |on )?[A-Z][a-z]+){1,5}\b")
+    digit_ref = re.compile(r"[a-zA-Z][.,]\d")
+    rng = random.Random(1)
+    pieces = ["The ", "the ", "Th", "he ", "T", "A", "a", "b", " ", "of ", "for ", "é", "É", "_", "1",
+              "Bank", "Of", "’", ".", ",", "TheThe ", "x,0", "six.7"]
+    for _ in range(20000):
+        t = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 25)))
+        assert [m.span() for m in builtin._NAME_SPAN.finditer(t)] == [m.span() for m in name_ref.finditer(t)], t
+        assert (builtin._DIGIT_GROUP.search(t) is None) == (digit_ref.search(t) is None), t
+
+
+def test_quote_mask_matches_membership() -> None:
+    from unspin.engine import _quote_mask, _quote_membership, _quoted_spans
+
+    rng = random.Random(2)
+    pieces = ['"', "“", "”", "a", "bc", " ", "\n", "d’e", ".", "9"]
+    for _ in range(5000):
+        t = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        toks = tokenize(t)
+        spans = _quoted_spans(t)
+        assert list(_quote_mask([x.start for x in toks], spans)) == [int(q) for q in _quote_membership(toks, spans)], t
