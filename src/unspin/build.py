@@ -258,6 +258,17 @@ def counts_trusted(st: FoldStats, s: Key, o: Key, curated: bool) -> bool:
     return not curated or sum(st.sub[(s, o, c)] for c in "lcsu") >= 5
 
 
+#: Plural magnitudes, and the words an original may use for a quantity the spun text states
+#: with one of them (number words, magnitudes, quantifiers, spans of time).
+MAGNITUDES = frozenset({"dozens", "hundreds", "thousands", "millions", "billions", "1000's", "100's"})
+QUANTITIES = MAGNITUDES | frozenset({
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+    "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "dozen", "hundred",
+    "thousand", "million", "billion", "many", "several", "numerous", "lots", "countless", "scores",
+    "centuries", "decades", "years",
+})
+
+
 def plausible_learned_row(s: Key, o: Key, prior: float) -> bool:
     """Reject alignment debris: rows too rare to ever fire, and rows where one side is the other
     plus two or more words (a thesaurus spinner swaps phrases; it does not drop content)."""
@@ -266,6 +277,9 @@ def plausible_learned_row(s: Key, o: Key, prior: float) -> bool:
     n = len(s)
     if len(o) > n and any(o[k : k + n] == s for k in range(len(o) - n + 1)):
         return False  # "25" -> "25 percent" would grow again on its own output: never idempotent
+    if any(w in MAGNITUDES for w in s) and not any(w in QUANTITIES or w[:1].isdigit() for w in o):
+        return False  # "thousands of individuals" -> "people": a quantity cannot vanish (it was
+        # "millions" -> "hundreds of thousands" beside "people" -> "individuals", misaligned)
     short, long_ = (s, o) if len(s) < len(o) else (o, s)
     if len(long_) - len(short) >= 2:
         n = len(short)
