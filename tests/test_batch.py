@@ -371,28 +371,19 @@ def _runner(tmp_path: Path) -> Path:
     return script
 
 
+def _run_fake_batch(tmp_path: Path, src: Path, dest: Path, *args: str) -> subprocess.CompletedProcess:
+    """``unspin batch SRC DEST ARGS`` with the fake engine of :data:`RUNNER` (no delay)."""
+    cmd = [sys.executable, str(_runner(tmp_path)), "0", "batch", str(src), str(dest), *args]
+    return subprocess.run(cmd, capture_output=True, timeout=120, check=False)
+
+
 def test_workers_repair_with_two_jobs(tmp_path: Path) -> None:
     root = tmp_path / "s"
     for i in range(20):
         (root / f"d{i % 4}").mkdir(parents=True, exist_ok=True)
         (root / f"d{i % 4}" / f"f{i}.txt").write_bytes(f"Doc {i} stated\r\n".encode())
     dest, report = tmp_path / "d", tmp_path / "r.csv"
-    p = subprocess.run(
-        [
-            sys.executable,
-            str(_runner(tmp_path)),
-            "0",
-            "batch",
-            str(root),
-            str(dest),
-            "-j",
-            "2",
-            "--report",
-            str(report),
-        ],
-        capture_output=True,
-        timeout=120,
-    )
+    p = _run_fake_batch(tmp_path, root, dest, "-j", "2", "--report", str(report))
     assert p.returncode == 0, p.stderr
     for i in range(20):
         assert (dest / f"d{i % 4}" / f"f{i}.txt").read_bytes() == f"Doc {i} said\r\n".encode()
@@ -436,21 +427,7 @@ def test_killed_worker_stops_the_run_instead_of_hanging(tmp_path: Path) -> None:
     root.mkdir()
     for i in range(10):
         (root / f"f{i}.txt").write_bytes(b"KILLME" if i == 3 else b"fine stated")
-    p = subprocess.run(
-        [
-            sys.executable,
-            str(_runner(tmp_path)),
-            "0",
-            "batch",
-            str(root),
-            str(tmp_path / "d"),
-            "-j",
-            "2",
-        ],
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
+    p = _run_fake_batch(tmp_path, root, tmp_path / "d", "-j", "2")
     assert p.returncode == ExitCode.INTERNAL_ERROR
     assert b"unspin: error: a worker process died" in p.stderr
     summary = p.stderr.decode().splitlines()[-1]
