@@ -26,9 +26,9 @@ from .casing import transfer_case
 from .errors import BYTES_ERROR
 from .model import (
     CASES,
+    MU,
     DocumentModel,
     Model,
-    left_gain,
     load_document_model,
     cached,
     case_prior,
@@ -37,8 +37,6 @@ from .model import (
     model_digest,
     phrase_counter,
     logit,
-    right_gain,
-    side_gain,
     sibling_index,
     sigmoid,
     unigram_gain,
@@ -108,6 +106,8 @@ class Compiled:
     # (phrase, case, left, right) -> the entries that may fire there, with the part of their
     # log-odds that depends on nothing else: base + left term + right term
     context_cache: dict[tuple, list[tuple]]
+    # right neighbour -> (ContextModel.logp of it, MU * exp of that)
+    right_logp: dict[str, tuple[float, float]]
 
 
 @dataclass(slots=True)
@@ -155,10 +155,33 @@ def compile_rules(rules: tuple[Rule, ...], model: Model) -> Compiled:
     starts = {w: (entries.get((w,)), longest > 1) for w, longest in first.items()}
     prefixes = frozenset(s[:m] for s in entries for m in range(2, len(s) + 1))
     scoring = {
-        k: tuple((e, bool(e.rule.guard or e.rule.protect), sibs[e.original]) for e in v)
+        k: tuple((e, bool(e.rule.guard or e.rule.protect), sibs[e.original], *_term_constants(e, model))
+                 for e in v)
         for k, v in entries.items()
     }
-    return Compiled(entries, first, sibs, {}, {}, pairs, starts, prefixes, scoring, {})
+    return Compiled(entries, first, sibs, {}, {}, pairs, starts, prefixes, scoring, {}, {})
+
+
+def _term_constants(e: Entry, model: Model) -> tuple[tuple, tuple, tuple]:
+    """What the left and right context terms of ``e`` need that does not depend on the neighbour:
+    the engine evaluates ``model.left_gain``, ``side_gain`` and ``GeneralLM.left_gain`` (and their
+    right-hand twins) inline from these, with the same floating-point operations in the same
+    order (``tests/test_fast_paths.py`` checks that the results are identical)."""
+    ctx, general = model.context, model.general
+    s0, o0, s1, o1 = e.spun[0], e.original[0], e.spun[-1], e.original[-1]
+    lp_s, lp_o = ctx.logp(s0), ctx.logp(o0)
+    gen = None  # general.left_gain / right_gain are 0.0 whatever the neighbour
+    if len(e.original) == 1 and len(e.spun) == 1 and o0 != s0:
+        u_o, u_s = general.unigrams.get(o0, 0), general.unigrams.get(s0, 0)
+        if u_o and u_s:
+            gen = math.log(u_o / u_s)
+    k_prefix = e.original_text + "\t" + e.spun_text + "\t"
+    logits = tuple(logit(p) for p in e.priors)
+    left = (" " + s0, " " + o0, lp_s, MU * math.exp(lp_s), lp_o, MU * math.exp(lp_o),
+            e.spun_text + "\t<", k_prefix + "<", gen)
+    right = (s1 + " ", o1 + " ", ctx.unigrams.get(s1, 0) + MU, ctx.unigrams.get(o1, 0) + MU,
+             e.spun_text + "\t>", k_prefix + ">", gen)
+    return logits, left, right
 
 
 @functools.cache
@@ -534,6 +557,7 @@ def _quote_membership(toks: list[Token], spans: list[tuple[int, int]]) -> list[b
 
 
 _CACHE_LIMIT = 500_000
+_LOGIT_MAX = 1 - 1e-4  # model.logit clips to [1e-4, 1 - 1e-4]
 _CASE_INDEX = {c: k for k, c in enumerate(CASES)}
 
 
@@ -597,7 +621,12 @@ def _candidates(
         rcache.clear()
     if len(ccache) > _CACHE_LIMIT:
         ccache.clear()
-    seen = model.seen_side
+    rlogp = compiled.right_logp
+    if len(rlogp) > _CACHE_LIMIT:
+        rlogp.clear()
+    uni_get, bi_get, log_total = ctx.unigrams.get, ctx.bigrams.get, ctx.log_total
+    side_get, gbi_get, floor = model.side.get, general.bigrams.get, general.floor
+    log = math.log
     cases = toks.cases
     region_starts = [a for a, _ in regions]
     one_region = regions[0][1] if len(regions) == 1 else None
@@ -629,24 +658,88 @@ def _candidates(
         scored = ccache.get(ck)
         if scored is None:
             scored = []
-            for e, guarded, sibs in scoring[key]:
+            for e, guarded, sibs, logits, lconst, rconst in scoring[key]:
                 p = e.priors[ci]
                 if p < PRUNE_PRIOR:
                     continue
                 lk = (e.index, ci, left)
                 lt = lcache.get(lk)
                 if lt is None:
-                    n_l, k_l = seen(e.spun_text, e.original_text, "<", left)
-                    lt = (w_left * left_gain(ctx, left, e.spun, e.original) + w_seen_l * side_gain(n_l, k_l, p)
-                          + w_gen_l * general.left_gain(left, e.spun, e.original))
-                    lcache[lk] = lt
+                    # w_left * left_gain + w_seen_l * side_gain + w_gen_l * general.left_gain,
+                    # inlined (see _term_constants)
+                    sfx_s, sfx_o, lp_s, a_s, lp_o, a_o, n_key, k_key, gen = lconst
+                    d = uni_get(left, 0) + MU
+                    pair_s, pair_o = left + sfx_s, left + sfx_o
+                    g = ((log((bi_get(pair_o, 0) + a_o) / d) - lp_o)
+                         - (log((bi_get(pair_s, 0) + a_s) / d) - lp_s))
+                    if g > 6.0:
+                        g = 6.0
+                    elif g < -6.0:
+                        g = -6.0
+                    n_ctx = side_get(n_key + left, 0)
+                    if n_ctx:  # side_gain(n_ctx, k_ctx, p)
+                        q = (side_get(k_key + left, 0) + 2.0 * p) / (n_ctx + 2.0)
+                        if q < 1e-4:
+                            q = 1e-4
+                        elif q > _LOGIT_MAX:
+                            q = _LOGIT_MAX
+                        sg = log(q / (1 - q)) - logits[ci]
+                        if sg > 4.0:
+                            sg = 4.0
+                        elif sg < -4.0:
+                            sg = -4.0
+                    else:
+                        sg = 0.0
+                    gg = 0.0
+                    if gen is not None:
+                        c_o, c_s = gbi_get(pair_o, 0), gbi_get(pair_s, 0)
+                        if c_o or c_s:
+                            gg = log(max(c_o, floor) / max(c_s, floor)) - gen
+                            if gg > 6.0:
+                                gg = 6.0
+                            elif gg < -6.0:
+                                gg = -6.0
+                    lt = lcache[lk] = w_left * g + w_seen_l * sg + w_gen_l * gg
                 rk = (e.index, ci, right)
                 rt = rcache.get(rk)
                 if rt is None:
-                    n_r, k_r = seen(e.spun_text, e.original_text, ">", right)
-                    rt = (w_right * right_gain(ctx, right, e.spun, e.original) + w_seen_r * side_gain(n_r, k_r, p)
-                          + w_gen_r * general.right_gain(right, e.spun, e.original))
-                    rcache[rk] = rt
+                    pfx_s, pfx_o, d_s, d_o, n_key, k_key, gen = rconst
+                    lpa = rlogp.get(right)
+                    if lpa is None:
+                        lp = log(uni_get(right, 0) + 0.5) - log_total
+                        lpa = rlogp[right] = (lp, MU * exp(lp))
+                    lp, a = lpa
+                    pair_s, pair_o = pfx_s + right, pfx_o + right
+                    g = ((log((bi_get(pair_o, 0) + a) / d_o) - lp)
+                         - (log((bi_get(pair_s, 0) + a) / d_s) - lp))
+                    if g > 6.0:
+                        g = 6.0
+                    elif g < -6.0:
+                        g = -6.0
+                    n_ctx = side_get(n_key + right, 0)
+                    if n_ctx:  # side_gain(n_ctx, k_ctx, p)
+                        q = (side_get(k_key + right, 0) + 2.0 * p) / (n_ctx + 2.0)
+                        if q < 1e-4:
+                            q = 1e-4
+                        elif q > _LOGIT_MAX:
+                            q = _LOGIT_MAX
+                        sg = log(q / (1 - q)) - logits[ci]
+                        if sg > 4.0:
+                            sg = 4.0
+                        elif sg < -4.0:
+                            sg = -4.0
+                    else:
+                        sg = 0.0
+                    gg = 0.0
+                    if gen is not None:
+                        c_o, c_s = gbi_get(pair_o, 0), gbi_get(pair_s, 0)
+                        if c_o or c_s:
+                            gg = log(max(c_o, floor) / max(c_s, floor)) - gen
+                            if gg > 6.0:
+                                gg = 6.0
+                            elif gg < -6.0:
+                                gg = -6.0
+                    rt = rcache[rk] = w_right * g + w_seen_r * sg + w_gen_r * gg
                 scored.append((e, guarded, sibs, e.base[ci] + lt + rt))
             ccache[ck] = scored
         if not scored:
