@@ -377,7 +377,16 @@ def _analyze_once(text: str, options: Options) -> Analysis:
         _compiled_for(options)  # a broken user table is reported whatever the input
     dm = load_document_model()
     all_quoted = _quoted_spans(text)  # contractions are never repaired in quotes, whatever the policy
-    spin = dm.spin_probability(narrative_keys(text, all_quoted) if all_quoted else keys)
+    quote_of = None
+    if not all_quoted:
+        spin = dm.spin_probability(keys)
+    elif keys is toks.keys:
+        # narrative_keys(text, all_quoted) is the keys of the tokens outside the quotes (a quote
+        # mark is never part of a word, and keys are lower-cased word by word: no "İ" or "Σ")
+        quote_of = _quote_mask(toks.starts, all_quoted)
+        spin = dm.spin_probability(list(compress(keys, quote_of.translate(_FLIP))))
+    else:
+        spin = dm.spin_probability(narrative_keys(text, all_quoted))
     if options.use_document_model:
         regions = local_spin(text, dm, keys, spin, toks)
         doc_factor = max(f for _, f in regions)
@@ -391,7 +400,11 @@ def _analyze_once(text: str, options: Options) -> Analysis:
         else:
             # Spinners either spare quoted speech or spin it like the rest: let the quoted words
             # themselves say which, relative to the whole document.
-            quote_factor = dm.spin_probability(word_keys(" ".join(text[a:b] for a, b in quoted)))
+            if quote_of is not None:  # the keys of the tokens inside the quotes (see above)
+                quoted_keys = list(compress(keys, quote_of))
+            else:
+                quoted_keys = word_keys(" ".join(text[a:b] for a, b in quoted))
+            quote_factor = dm.spin_probability(quoted_keys)
             if options.use_document_model:
                 quote_factor = min(1.0, quote_factor / max(spin, 1e-9))
     fixed = _builtin_fixes(text, options, regions, quoted, quote_factor)
@@ -406,7 +419,8 @@ def _analyze_once(text: str, options: Options) -> Analysis:
         blocked = [(f.start, f.end) for f in fixed]
         cands = [c for c in cands if not _overlaps(t_starts[c.i], t_ends[c.j - 1], blocked)]
     if all_quoted and cands:
-        quote_of = _quote_mask(t_starts, all_quoted)
+        if quote_of is None:
+            quote_of = _quote_mask(t_starts, all_quoted)
         kept = []
         for c in cands:
             if quote_of.find(1, c.i, c.j) >= 0:
@@ -467,9 +481,11 @@ def local_spin(
         edges = [bisect.bisect_left(t_starts, c) for c in cuts] + [len(keys)]
         para_keys = [keys[a:b] for a, b in zip(edges, edges[1:])]
     else:
+        edges = None
         para_keys = [word_keys(text[a:b]) for a, b in bounds]
     out = []
     last = len(bounds) - 1
+    judged: dict[tuple[int, int], float] = {}  # (first, last paragraph) -> spin probability
     for k in range(len(bounds)):
         lo = hi = k
         n = len(para_keys[k])
@@ -480,8 +496,13 @@ def local_spin(
             if n < WINDOW_WORDS and lo > 0:
                 lo -= 1
                 n += len(para_keys[lo])
-        window = [w for q in range(lo, hi + 1) for w in para_keys[q]]
-        local = dm.spin_probability(window)
+        local = judged.get((lo, hi))
+        if local is None:
+            if edges is not None:  # the paragraphs' keys are consecutive slices of ``keys``
+                window = keys[edges[lo] : edges[hi + 1]]
+            else:
+                window = [w for q in range(lo, hi + 1) for w in para_keys[q]]
+            local = judged[lo, hi] = dm.spin_probability(window)
         # The whole document's verdict stands unless the neighbourhood is unmistakably spun.
         out.append((bounds[k][0], max(spin, local) if local >= LOCAL_SURE else spin))
     return out
@@ -541,6 +562,9 @@ def _quote_mask(starts: list[int], spans: list[tuple[int, int]]) -> bytearray:
         if lo < hi:
             mask[lo:hi] = b"\x01" * (hi - lo)
     return mask
+
+
+_FLIP = bytes([1, 0]) + bytes(range(2, 256))  # bytes.translate table: 0 <-> 1
 
 
 def _quote_membership(toks: list[Token], spans: list[tuple[int, int]]) -> list[bool]:
@@ -622,6 +646,7 @@ def _candidates(
     if len(ccache) > _CACHE_LIMIT:
         ccache.clear()
     rlogp = compiled.right_logp
+    mark_of = _MARKS.get
     if len(rlogp) > _CACHE_LIMIT:
         rlogp.clear()
     uni_get, bi_get, log_total = ctx.unigrams.get, ctx.bigrams.get, ctx.log_total
@@ -647,12 +672,18 @@ def _candidates(
         if i == 0:
             left = SENT_START
         else:
-            m = _mark(gaps[i])
+            g = gaps[i]
+            m = mark_of(g, "")
+            if m == "":
+                m = _mark(g)
             left = keys[i - 1] if m is None else (SENT_START if m == SENT_END else m)
         if j >= n:
             right = SENT_END
         else:
-            m = _mark(gaps[j])
+            g = gaps[j]
+            m = mark_of(g, "")
+            if m == "":
+                m = _mark(g)
             right = keys[j] if m is None else m
         ck = (key, ci, left, right)
         scored = ccache.get(ck)
