@@ -97,11 +97,11 @@ class Compiled:
     left_cache: dict[tuple[int, int, str], float]
     right_cache: dict[tuple[int, int, str], float]
     pairs: frozenset[tuple[str, str]]  # every (spun, original) of the table, pruned or not
-    # For matching fast: first word -> (entries of that one-word phrase or None, whether longer
-    # phrases start with it); every prefix of two or more words of a multi-word phrase; and per
-    # phrase, each entry with what scoring needs of it (see _candidates).
-    starts: dict[str, tuple[tuple[Entry, ...] | None, bool]]
-    prefixes: frozenset[Key]
+    # For matching fast, a trie of the phrases: first word -> (the one-word phrase if it is one,
+    # else None; the next words of longer phrases, or None), each next word -> (the phrase ending
+    # there or None; the words after it or None); and per phrase, each entry with what scoring
+    # needs of it (see _candidates).
+    starts: dict[str, tuple[Key | None, dict | None]]
     scoring: dict[Key, tuple[tuple, ...]]
     # (phrase, case, left, right) -> the entries that may fire there, with the part of their
     # log-odds that depends on nothing else: base + left term + right term
@@ -152,14 +152,33 @@ def compile_rules(rules: tuple[Rule, ...], model: Model) -> Compiled:
         first[s[0]] = max(first.get(s[0], 0), len(s))
     sibs = sibling_index((e.spun, e.original) for v in entries.values() for e in v)
     pairs = frozenset((r.spun.lower(), r.original.lower()) for r in rules)
-    starts = {w: (entries.get((w,)), longest > 1) for w, longest in first.items()}
-    prefixes = frozenset(s[:m] for s in entries for m in range(2, len(s) + 1))
+    starts = _trie(entries)
     scoring = {
         k: tuple((e, bool(e.rule.guard or e.rule.protect), sibs[e.original], *_term_constants(e, model))
                  for e in v)
         for k, v in entries.items()
     }
-    return Compiled(entries, first, sibs, {}, {}, pairs, starts, prefixes, scoring, {}, {})
+    return Compiled(entries, first, sibs, {}, {}, pairs, starts, scoring, {}, {})
+
+
+def _trie(phrases) -> dict[str, tuple[Key | None, dict | None]]:  # type: ignore[no-untyped-def]
+    """Word -> (the phrase ending at this word or None, the words that may follow or None)."""
+    root: dict[str, list] = {}
+    for key in phrases:
+        level = root
+        for m, word in enumerate(key, 1):
+            node = level.setdefault(word, [None, None])
+            if m == len(key):
+                node[0] = key
+            else:
+                if node[1] is None:
+                    node[1] = {}
+                level = node[1]
+
+    def freeze(level: dict[str, list]) -> dict[str, tuple[Key | None, dict | None]]:
+        return {w: (k, None if nxt is None else freeze(nxt)) for w, (k, nxt) in level.items()}
+
+    return freeze(root)
 
 
 def _term_constants(e: Entry, model: Model) -> tuple[tuple, tuple, tuple]:
@@ -607,28 +626,26 @@ def _candidates(
 ) -> list[Candidate]:
     if not isinstance(toks, Tokens):
         toks = Tokens.from_tokens(text, toks)
-    starts_of, prefixes, scoring = compiled.starts, compiled.prefixes, compiled.scoring
+    starts_of, scoring = compiled.starts, compiled.scoring
     n = toks.n
     keys, gaps = toks.keys, toks.gaps
     # Every table phrase in the text, in order of (start, end): (i, j, phrase).
     found: list[tuple[int, int, Key]] = []
     append = found.append
     for i in compress(range(n), map(starts_of.__contains__, keys)):
-        k = keys[i]
-        single, longer = starts_of[k]
-        key = (k,)
-        if single is not None:
+        key, nxt = starts_of[keys[i]]
+        if key is not None:
             append((i, i + 1, key))
-        if longer:
-            j = i + 1
-            # extend while the words so far begin some phrase and are separated by plain spaces
-            while j < n and gaps[j] in _PLAIN_GAPS:
-                key = (*key, keys[j])
-                if key not in prefixes:
-                    break
-                j += 1
-                if key in scoring:
-                    append((i, j, key))
+        j = i + 1
+        # extend while the words so far begin some phrase and are separated by plain spaces
+        while nxt is not None and j < n and gaps[j] in _PLAIN_GAPS:
+            node = nxt.get(keys[j])
+            if node is None:
+                break
+            j += 1
+            key, nxt = node
+            if key is not None:
+                append((i, j, key))
     if not found:
         return []
     counter = phrase_counter(keys, found)
