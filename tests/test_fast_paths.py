@@ -67,3 +67,25 @@ def test_quote_mask_matches_membership() -> None:
         toks = tokenize(t)
         spans = _quoted_spans(t)
         assert list(_quote_mask([x.start for x in toks], spans)) == [int(q) for q in _quote_membership(toks, spans)], t
+
+
+def test_narrative_and_quoted_keys_from_tokens() -> None:
+    """The engine takes the words outside and inside quotes from the tokens (by the quote mask)
+    instead of tokenising the text again: the same lists, whenever ``word_keys_of`` reuses the
+    tokens' keys."""
+    from itertools import compress
+
+    from unspin.engine import _FLIP, _quote_mask, _quoted_spans, narrative_keys
+
+    rng = random.Random(3)
+    pieces = ['"', "“", "”", "a", "Bc", " ", "\n", "d’e", "'", ".", ",", "9", "1,5", "Σ", "İ", "ß", "_", "-"]
+    for _ in range(5000):
+        t = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        toks = Tokens(t)
+        keys = word_keys_of(toks)
+        spans = _quoted_spans(t)
+        if not spans or keys is not toks.keys:
+            continue
+        mask = _quote_mask(toks.starts, spans)
+        assert list(compress(keys, mask.translate(_FLIP))) == narrative_keys(t, spans), t
+        assert list(compress(keys, mask)) == word_keys(" ".join(t[a:b] for a, b in spans)), t

@@ -26,9 +26,9 @@ from .casing import transfer_case
 from .errors import BYTES_ERROR
 from .model import (
     CASES,
+    MU,
     DocumentModel,
     Model,
-    left_gain,
     load_document_model,
     cached,
     case_prior,
@@ -37,8 +37,6 @@ from .model import (
     model_digest,
     phrase_counter,
     logit,
-    right_gain,
-    side_gain,
     sibling_index,
     sigmoid,
     unigram_gain,
@@ -99,15 +97,17 @@ class Compiled:
     left_cache: dict[tuple[int, int, str], float]
     right_cache: dict[tuple[int, int, str], float]
     pairs: frozenset[tuple[str, str]]  # every (spun, original) of the table, pruned or not
-    # For matching fast: first word -> (entries of that one-word phrase or None, whether longer
-    # phrases start with it); every prefix of two or more words of a multi-word phrase; and per
-    # phrase, each entry with what scoring needs of it (see _candidates).
-    starts: dict[str, tuple[tuple[Entry, ...] | None, bool]]
-    prefixes: frozenset[Key]
+    # For matching fast, a trie of the phrases: first word -> (the one-word phrase if it is one,
+    # else None; the next words of longer phrases, or None), each next word -> (the phrase ending
+    # there or None; the words after it or None); and per phrase, each entry with what scoring
+    # needs of it (see _candidates).
+    starts: dict[str, tuple[Key | None, dict | None]]
     scoring: dict[Key, tuple[tuple, ...]]
     # (phrase, case, left, right) -> the entries that may fire there, with the part of their
     # log-odds that depends on nothing else: base + left term + right term
     context_cache: dict[tuple, list[tuple]]
+    # right neighbour -> (ContextModel.logp of it, MU * exp of that)
+    right_logp: dict[str, tuple[float, float]]
 
 
 @dataclass(slots=True)
@@ -152,13 +152,55 @@ def compile_rules(rules: tuple[Rule, ...], model: Model) -> Compiled:
         first[s[0]] = max(first.get(s[0], 0), len(s))
     sibs = sibling_index((e.spun, e.original) for v in entries.values() for e in v)
     pairs = frozenset((r.spun.lower(), r.original.lower()) for r in rules)
-    starts = {w: (entries.get((w,)), longest > 1) for w, longest in first.items()}
-    prefixes = frozenset(s[:m] for s in entries for m in range(2, len(s) + 1))
+    starts = _trie(entries)
     scoring = {
-        k: tuple((e, bool(e.rule.guard or e.rule.protect), sibs[e.original]) for e in v)
+        k: tuple((e, bool(e.rule.guard or e.rule.protect), sibs[e.original], *_term_constants(e, model))
+                 for e in v)
         for k, v in entries.items()
     }
-    return Compiled(entries, first, sibs, {}, {}, pairs, starts, prefixes, scoring, {})
+    return Compiled(entries, first, sibs, {}, {}, pairs, starts, scoring, {}, {})
+
+
+def _trie(phrases) -> dict[str, tuple[Key | None, dict | None]]:  # type: ignore[no-untyped-def]
+    """Word -> (the phrase ending at this word or None, the words that may follow or None)."""
+    root: dict[str, list] = {}
+    for key in phrases:
+        level = root
+        for m, word in enumerate(key, 1):
+            node = level.setdefault(word, [None, None])
+            if m == len(key):
+                node[0] = key
+            else:
+                if node[1] is None:
+                    node[1] = {}
+                level = node[1]
+
+    def freeze(level: dict[str, list]) -> dict[str, tuple[Key | None, dict | None]]:
+        return {w: (k, None if nxt is None else freeze(nxt)) for w, (k, nxt) in level.items()}
+
+    return freeze(root)
+
+
+def _term_constants(e: Entry, model: Model) -> tuple[tuple, tuple, tuple]:
+    """What the left and right context terms of ``e`` need that does not depend on the neighbour:
+    the engine evaluates ``model.left_gain``, ``side_gain`` and ``GeneralLM.left_gain`` (and their
+    right-hand twins) inline from these, with the same floating-point operations in the same
+    order (``tests/test_fast_paths.py`` checks that the results are identical)."""
+    ctx, general = model.context, model.general
+    s0, o0, s1, o1 = e.spun[0], e.original[0], e.spun[-1], e.original[-1]
+    lp_s, lp_o = ctx.logp(s0), ctx.logp(o0)
+    gen = None  # general.left_gain / right_gain are 0.0 whatever the neighbour
+    if len(e.original) == 1 and len(e.spun) == 1 and o0 != s0:
+        u_o, u_s = general.unigrams.get(o0, 0), general.unigrams.get(s0, 0)
+        if u_o and u_s:
+            gen = math.log(u_o / u_s)
+    k_prefix = e.original_text + "\t" + e.spun_text + "\t"
+    logits = tuple(logit(p) for p in e.priors)
+    left = (" " + s0, " " + o0, lp_s, MU * math.exp(lp_s), lp_o, MU * math.exp(lp_o),
+            e.spun_text + "\t<", k_prefix + "<", gen)
+    right = (s1 + " ", o1 + " ", ctx.unigrams.get(s1, 0) + MU, ctx.unigrams.get(o1, 0) + MU,
+             e.spun_text + "\t>", k_prefix + ">", gen)
+    return logits, left, right
 
 
 @functools.cache
@@ -354,7 +396,16 @@ def _analyze_once(text: str, options: Options) -> Analysis:
         _compiled_for(options)  # a broken user table is reported whatever the input
     dm = load_document_model()
     all_quoted = _quoted_spans(text)  # contractions are never repaired in quotes, whatever the policy
-    spin = dm.spin_probability(narrative_keys(text, all_quoted) if all_quoted else keys)
+    quote_of = None
+    if not all_quoted:
+        spin = dm.spin_probability(keys)
+    elif keys is toks.keys:
+        # narrative_keys(text, all_quoted) is the keys of the tokens outside the quotes (a quote
+        # mark is never part of a word, and keys are lower-cased word by word: no "İ" or "Σ")
+        quote_of = _quote_mask(toks.starts, all_quoted)
+        spin = dm.spin_probability(list(compress(keys, quote_of.translate(_FLIP))))
+    else:
+        spin = dm.spin_probability(narrative_keys(text, all_quoted))
     if options.use_document_model:
         regions = local_spin(text, dm, keys, spin, toks)
         doc_factor = max(f for _, f in regions)
@@ -368,7 +419,11 @@ def _analyze_once(text: str, options: Options) -> Analysis:
         else:
             # Spinners either spare quoted speech or spin it like the rest: let the quoted words
             # themselves say which, relative to the whole document.
-            quote_factor = dm.spin_probability(word_keys(" ".join(text[a:b] for a, b in quoted)))
+            if quote_of is not None:  # the keys of the tokens inside the quotes (see above)
+                quoted_keys = list(compress(keys, quote_of))
+            else:
+                quoted_keys = word_keys(" ".join(text[a:b] for a, b in quoted))
+            quote_factor = dm.spin_probability(quoted_keys)
             if options.use_document_model:
                 quote_factor = min(1.0, quote_factor / max(spin, 1e-9))
     fixed = _builtin_fixes(text, options, regions, quoted, quote_factor)
@@ -383,7 +438,8 @@ def _analyze_once(text: str, options: Options) -> Analysis:
         blocked = [(f.start, f.end) for f in fixed]
         cands = [c for c in cands if not _overlaps(t_starts[c.i], t_ends[c.j - 1], blocked)]
     if all_quoted and cands:
-        quote_of = _quote_mask(t_starts, all_quoted)
+        if quote_of is None:
+            quote_of = _quote_mask(t_starts, all_quoted)
         kept = []
         for c in cands:
             if quote_of.find(1, c.i, c.j) >= 0:
@@ -444,9 +500,11 @@ def local_spin(
         edges = [bisect.bisect_left(t_starts, c) for c in cuts] + [len(keys)]
         para_keys = [keys[a:b] for a, b in zip(edges, edges[1:])]
     else:
+        edges = None
         para_keys = [word_keys(text[a:b]) for a, b in bounds]
     out = []
     last = len(bounds) - 1
+    judged: dict[tuple[int, int], float] = {}  # (first, last paragraph) -> spin probability
     for k in range(len(bounds)):
         lo = hi = k
         n = len(para_keys[k])
@@ -457,8 +515,13 @@ def local_spin(
             if n < WINDOW_WORDS and lo > 0:
                 lo -= 1
                 n += len(para_keys[lo])
-        window = [w for q in range(lo, hi + 1) for w in para_keys[q]]
-        local = dm.spin_probability(window)
+        local = judged.get((lo, hi))
+        if local is None:
+            if edges is not None:  # the paragraphs' keys are consecutive slices of ``keys``
+                window = keys[edges[lo] : edges[hi + 1]]
+            else:
+                window = [w for q in range(lo, hi + 1) for w in para_keys[q]]
+            local = judged[lo, hi] = dm.spin_probability(window)
         # The whole document's verdict stands unless the neighbourhood is unmistakably spun.
         out.append((bounds[k][0], max(spin, local) if local >= LOCAL_SURE else spin))
     return out
@@ -520,6 +583,9 @@ def _quote_mask(starts: list[int], spans: list[tuple[int, int]]) -> bytearray:
     return mask
 
 
+_FLIP = bytes([1, 0]) + bytes(range(2, 256))  # bytes.translate table: 0 <-> 1
+
+
 def _quote_membership(toks: list[Token], spans: list[tuple[int, int]]) -> list[bool]:
     """For each token: is it inside one of the quoted ``spans``?"""
     if not spans:
@@ -534,6 +600,7 @@ def _quote_membership(toks: list[Token], spans: list[tuple[int, int]]) -> list[b
 
 
 _CACHE_LIMIT = 500_000
+_LOGIT_MAX = 1 - 1e-4  # model.logit clips to [1e-4, 1 - 1e-4]
 _CASE_INDEX = {c: k for k, c in enumerate(CASES)}
 
 
@@ -559,28 +626,26 @@ def _candidates(
 ) -> list[Candidate]:
     if not isinstance(toks, Tokens):
         toks = Tokens.from_tokens(text, toks)
-    starts_of, prefixes, scoring = compiled.starts, compiled.prefixes, compiled.scoring
+    starts_of, scoring = compiled.starts, compiled.scoring
     n = toks.n
     keys, gaps = toks.keys, toks.gaps
     # Every table phrase in the text, in order of (start, end): (i, j, phrase).
     found: list[tuple[int, int, Key]] = []
     append = found.append
     for i in compress(range(n), map(starts_of.__contains__, keys)):
-        k = keys[i]
-        single, longer = starts_of[k]
-        key = (k,)
-        if single is not None:
+        key, nxt = starts_of[keys[i]]
+        if key is not None:
             append((i, i + 1, key))
-        if longer:
-            j = i + 1
-            # extend while the words so far begin some phrase and are separated by plain spaces
-            while j < n and gaps[j] in _PLAIN_GAPS:
-                key = (*key, keys[j])
-                if key not in prefixes:
-                    break
-                j += 1
-                if key in scoring:
-                    append((i, j, key))
+        j = i + 1
+        # extend while the words so far begin some phrase and are separated by plain spaces
+        while nxt is not None and j < n and gaps[j] in _PLAIN_GAPS:
+            node = nxt.get(keys[j])
+            if node is None:
+                break
+            j += 1
+            key, nxt = node
+            if key is not None:
+                append((i, j, key))
     if not found:
         return []
     counter = phrase_counter(keys, found)
@@ -597,7 +662,13 @@ def _candidates(
         rcache.clear()
     if len(ccache) > _CACHE_LIMIT:
         ccache.clear()
-    seen = model.seen_side
+    rlogp = compiled.right_logp
+    mark_of = _MARKS.get
+    if len(rlogp) > _CACHE_LIMIT:
+        rlogp.clear()
+    uni_get, bi_get, log_total = ctx.unigrams.get, ctx.bigrams.get, ctx.log_total
+    side_get, gbi_get, floor = model.side.get, general.bigrams.get, general.floor
+    log = math.log
     cases = toks.cases
     region_starts = [a for a, _ in regions]
     one_region = regions[0][1] if len(regions) == 1 else None
@@ -618,35 +689,105 @@ def _candidates(
         if i == 0:
             left = SENT_START
         else:
-            m = _mark(gaps[i])
+            g = gaps[i]
+            m = mark_of(g, "")
+            if m == "":
+                m = _mark(g)
             left = keys[i - 1] if m is None else (SENT_START if m == SENT_END else m)
         if j >= n:
             right = SENT_END
         else:
-            m = _mark(gaps[j])
+            g = gaps[j]
+            m = mark_of(g, "")
+            if m == "":
+                m = _mark(g)
             right = keys[j] if m is None else m
         ck = (key, ci, left, right)
         scored = ccache.get(ck)
         if scored is None:
             scored = []
-            for e, guarded, sibs in scoring[key]:
+            for e, guarded, sibs, logits, lconst, rconst in scoring[key]:
                 p = e.priors[ci]
                 if p < PRUNE_PRIOR:
                     continue
                 lk = (e.index, ci, left)
                 lt = lcache.get(lk)
                 if lt is None:
-                    n_l, k_l = seen(e.spun_text, e.original_text, "<", left)
-                    lt = (w_left * left_gain(ctx, left, e.spun, e.original) + w_seen_l * side_gain(n_l, k_l, p)
-                          + w_gen_l * general.left_gain(left, e.spun, e.original))
-                    lcache[lk] = lt
+                    # w_left * left_gain + w_seen_l * side_gain + w_gen_l * general.left_gain,
+                    # inlined (see _term_constants)
+                    sfx_s, sfx_o, lp_s, a_s, lp_o, a_o, n_key, k_key, gen = lconst
+                    d = uni_get(left, 0) + MU
+                    pair_s, pair_o = left + sfx_s, left + sfx_o
+                    g = ((log((bi_get(pair_o, 0) + a_o) / d) - lp_o)
+                         - (log((bi_get(pair_s, 0) + a_s) / d) - lp_s))
+                    if g > 6.0:
+                        g = 6.0
+                    elif g < -6.0:
+                        g = -6.0
+                    n_ctx = side_get(n_key + left, 0)
+                    if n_ctx:  # side_gain(n_ctx, k_ctx, p)
+                        q = (side_get(k_key + left, 0) + 2.0 * p) / (n_ctx + 2.0)
+                        if q < 1e-4:
+                            q = 1e-4
+                        elif q > _LOGIT_MAX:
+                            q = _LOGIT_MAX
+                        sg = log(q / (1 - q)) - logits[ci]
+                        if sg > 4.0:
+                            sg = 4.0
+                        elif sg < -4.0:
+                            sg = -4.0
+                    else:
+                        sg = 0.0
+                    gg = 0.0
+                    if gen is not None:
+                        c_o, c_s = gbi_get(pair_o, 0), gbi_get(pair_s, 0)
+                        if c_o or c_s:
+                            gg = log(max(c_o, floor) / max(c_s, floor)) - gen
+                            if gg > 6.0:
+                                gg = 6.0
+                            elif gg < -6.0:
+                                gg = -6.0
+                    lt = lcache[lk] = w_left * g + w_seen_l * sg + w_gen_l * gg
                 rk = (e.index, ci, right)
                 rt = rcache.get(rk)
                 if rt is None:
-                    n_r, k_r = seen(e.spun_text, e.original_text, ">", right)
-                    rt = (w_right * right_gain(ctx, right, e.spun, e.original) + w_seen_r * side_gain(n_r, k_r, p)
-                          + w_gen_r * general.right_gain(right, e.spun, e.original))
-                    rcache[rk] = rt
+                    pfx_s, pfx_o, d_s, d_o, n_key, k_key, gen = rconst
+                    lpa = rlogp.get(right)
+                    if lpa is None:
+                        lp = log(uni_get(right, 0) + 0.5) - log_total
+                        lpa = rlogp[right] = (lp, MU * exp(lp))
+                    lp, a = lpa
+                    pair_s, pair_o = pfx_s + right, pfx_o + right
+                    g = ((log((bi_get(pair_o, 0) + a) / d_o) - lp)
+                         - (log((bi_get(pair_s, 0) + a) / d_s) - lp))
+                    if g > 6.0:
+                        g = 6.0
+                    elif g < -6.0:
+                        g = -6.0
+                    n_ctx = side_get(n_key + right, 0)
+                    if n_ctx:  # side_gain(n_ctx, k_ctx, p)
+                        q = (side_get(k_key + right, 0) + 2.0 * p) / (n_ctx + 2.0)
+                        if q < 1e-4:
+                            q = 1e-4
+                        elif q > _LOGIT_MAX:
+                            q = _LOGIT_MAX
+                        sg = log(q / (1 - q)) - logits[ci]
+                        if sg > 4.0:
+                            sg = 4.0
+                        elif sg < -4.0:
+                            sg = -4.0
+                    else:
+                        sg = 0.0
+                    gg = 0.0
+                    if gen is not None:
+                        c_o, c_s = gbi_get(pair_o, 0), gbi_get(pair_s, 0)
+                        if c_o or c_s:
+                            gg = log(max(c_o, floor) / max(c_s, floor)) - gen
+                            if gg > 6.0:
+                                gg = 6.0
+                            elif gg < -6.0:
+                                gg = -6.0
+                    rt = rcache[rk] = w_right * g + w_seen_r * sg + w_gen_r * gg
                 scored.append((e, guarded, sibs, e.base[ci] + lt + rt))
             ccache[ck] = scored
         if not scored:
