@@ -669,6 +669,34 @@ def _candidates(
     uni_get, bi_get, log_total = ctx.unigrams.get, ctx.bigrams.get, ctx.log_total
     side_get, gbi_get, floor = model.side.get, general.bigrams.get, general.floor
     log = math.log
+
+    def side_and_general(n_key: str, k_key: str, word: str, p: float, logit_p: float,
+                         pair_o: str, pair_s: str, gen: float | None) -> tuple[float, float]:
+        """model.side_gain and GeneralLM._gain for one neighbour, inlined (same float operations)."""
+        n_ctx = side_get(n_key + word, 0)
+        sg = 0.0
+        if n_ctx:
+            q = (side_get(k_key + word, 0) + 2.0 * p) / (n_ctx + 2.0)
+            if q < 1e-4:
+                q = 1e-4
+            elif q > _LOGIT_MAX:
+                q = _LOGIT_MAX
+            sg = log(q / (1 - q)) - logit_p
+            if sg > 4.0:
+                sg = 4.0
+            elif sg < -4.0:
+                sg = -4.0
+        gg = 0.0
+        if gen is not None:
+            c_o, c_s = gbi_get(pair_o, 0), gbi_get(pair_s, 0)
+            if c_o or c_s:
+                gg = log(max(c_o, floor) / max(c_s, floor)) - gen
+                if gg > 6.0:
+                    gg = 6.0
+                elif gg < -6.0:
+                    gg = -6.0
+        return sg, gg
+
     cases = toks.cases
     region_starts = [a for a, _ in regions]
     one_region = regions[0][1] if len(regions) == 1 else None
@@ -724,29 +752,7 @@ def _candidates(
                         g = 6.0
                     elif g < -6.0:
                         g = -6.0
-                    n_ctx = side_get(n_key + left, 0)
-                    if n_ctx:  # side_gain(n_ctx, k_ctx, p)
-                        q = (side_get(k_key + left, 0) + 2.0 * p) / (n_ctx + 2.0)
-                        if q < 1e-4:
-                            q = 1e-4
-                        elif q > _LOGIT_MAX:
-                            q = _LOGIT_MAX
-                        sg = log(q / (1 - q)) - logits[ci]
-                        if sg > 4.0:
-                            sg = 4.0
-                        elif sg < -4.0:
-                            sg = -4.0
-                    else:
-                        sg = 0.0
-                    gg = 0.0
-                    if gen is not None:
-                        c_o, c_s = gbi_get(pair_o, 0), gbi_get(pair_s, 0)
-                        if c_o or c_s:
-                            gg = log(max(c_o, floor) / max(c_s, floor)) - gen
-                            if gg > 6.0:
-                                gg = 6.0
-                            elif gg < -6.0:
-                                gg = -6.0
+                    sg, gg = side_and_general(n_key, k_key, left, p, logits[ci], pair_o, pair_s, gen)
                     lt = lcache[lk] = w_left * g + w_seen_l * sg + w_gen_l * gg
                 rk = (e.index, ci, right)
                 rt = rcache.get(rk)
@@ -764,29 +770,7 @@ def _candidates(
                         g = 6.0
                     elif g < -6.0:
                         g = -6.0
-                    n_ctx = side_get(n_key + right, 0)
-                    if n_ctx:  # side_gain(n_ctx, k_ctx, p)
-                        q = (side_get(k_key + right, 0) + 2.0 * p) / (n_ctx + 2.0)
-                        if q < 1e-4:
-                            q = 1e-4
-                        elif q > _LOGIT_MAX:
-                            q = _LOGIT_MAX
-                        sg = log(q / (1 - q)) - logits[ci]
-                        if sg > 4.0:
-                            sg = 4.0
-                        elif sg < -4.0:
-                            sg = -4.0
-                    else:
-                        sg = 0.0
-                    gg = 0.0
-                    if gen is not None:
-                        c_o, c_s = gbi_get(pair_o, 0), gbi_get(pair_s, 0)
-                        if c_o or c_s:
-                            gg = log(max(c_o, floor) / max(c_s, floor)) - gen
-                            if gg > 6.0:
-                                gg = 6.0
-                            elif gg < -6.0:
-                                gg = -6.0
+                    sg, gg = side_and_general(n_key, k_key, right, p, logits[ci], pair_o, pair_s, gen)
                     rt = rcache[rk] = w_right * g + w_seen_r * sg + w_gen_r * gg
                 scored.append((e, guarded, sibs, e.base[ci] + lt + rt))
             ccache[ck] = scored
