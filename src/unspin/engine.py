@@ -245,6 +245,21 @@ def _quoted_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _QUOTED.finditer(text)]
 
 
+def _document_spin(
+    text: str, toks: Tokens, keys: list[str], dm: DocumentModel, quoted: list[tuple[int, int]]
+) -> tuple[float, bytearray | None]:
+    """P(spun) of the narrative words (outside ``quoted``), and the tokens' quote mask when it was
+    built on the way (``None`` otherwise)."""
+    if not quoted:
+        return dm.spin_probability(keys), None
+    if keys is toks.keys:
+        # narrative_keys(text, quoted) is the keys of the tokens outside the quotes (a quote mark
+        # is never part of a word, and keys are lower-cased word by word: no "İ" or "Σ")
+        quote_of = _quote_mask(toks.starts, quoted)
+        return dm.spin_probability(list(compress(keys, quote_of.translate(_FLIP)))), quote_of
+    return dm.spin_probability(narrative_keys(text, quoted)), None
+
+
 def narrative_keys(text: str, quoted: list[tuple[int, int]]) -> list[str]:
     """The words of ``text`` outside the ``quoted`` spans: what the document model judges. Quoted
     speech is spared by some spinners and is informal in honest copy, so it is judged apart."""
@@ -297,8 +312,7 @@ def candidates(text: str, options: Options) -> list[Repair]:
     if options.use_document_model:
         dm = load_document_model()
         keys = word_keys_of(toks)
-        quoted = _quoted_spans(text)
-        spin = dm.spin_probability(narrative_keys(text, quoted) if quoted else keys)
+        spin, _ = _document_spin(text, toks, keys, dm, _quoted_spans(text))
         regions = local_spin(text, dm, keys, spin, toks)
     else:
         regions = [(0, 1.0)]
@@ -396,16 +410,7 @@ def _analyze_once(text: str, options: Options) -> Analysis:
         _compiled_for(options)  # a broken user table is reported whatever the input
     dm = load_document_model()
     all_quoted = _quoted_spans(text)  # contractions are never repaired in quotes, whatever the policy
-    quote_of = None
-    if not all_quoted:
-        spin = dm.spin_probability(keys)
-    elif keys is toks.keys:
-        # narrative_keys(text, all_quoted) is the keys of the tokens outside the quotes (a quote
-        # mark is never part of a word, and keys are lower-cased word by word: no "İ" or "Σ")
-        quote_of = _quote_mask(toks.starts, all_quoted)
-        spin = dm.spin_probability(list(compress(keys, quote_of.translate(_FLIP))))
-    else:
-        spin = dm.spin_probability(narrative_keys(text, all_quoted))
+    spin, quote_of = _document_spin(text, toks, keys, dm, all_quoted)
     if options.use_document_model:
         regions = local_spin(text, dm, keys, spin, toks)
         doc_factor = max(f for _, f in regions)
