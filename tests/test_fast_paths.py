@@ -57,8 +57,19 @@ def test_builtin_regexes_match_reference() -> None:
         assert (builtin._DIGIT_GROUP.search(t) is None) == (digit_ref.search(t) is None), t
 
 
+def _quote_membership(toks, spans: list[tuple[int, int]]) -> list[bool]:
+    """Reference for the engine's quote mask: is each token inside one of the quoted ``spans``?"""
+    out = []
+    k = 0
+    for t in toks:
+        while k < len(spans) and spans[k][1] <= t.start:
+            k += 1
+        out.append(k < len(spans) and spans[k][0] < t.start < spans[k][1])
+    return out
+
+
 def test_quote_mask_matches_membership() -> None:
-    from unspin.engine import _quote_mask, _quote_membership, _quoted_spans
+    from unspin.engine import _quote_mask, _quoted_spans
 
     rng = random.Random(2)
     pieces = ['"', "“", "”", "a", "bc", " ", "\n", "d’e", ".", "9"]

@@ -579,7 +579,7 @@ def _apply_sorted(text: str, repairs: list[Repair]) -> str:
 
 def _quote_mask(starts: list[int], spans: list[tuple[int, int]]) -> bytearray:
     """For each token (by its start offset): 1 if it is inside one of the quoted ``spans`` (sorted,
-    not overlapping), else 0; the same answer as :func:`_quote_membership`."""
+    not overlapping), else 0."""
     mask = bytearray(len(starts))
     for a, b in spans:
         lo, hi = bisect.bisect_right(starts, a), bisect.bisect_left(starts, b)
@@ -589,19 +589,6 @@ def _quote_mask(starts: list[int], spans: list[tuple[int, int]]) -> bytearray:
 
 
 _FLIP = bytes([1, 0]) + bytes(range(2, 256))  # bytes.translate table: 0 <-> 1
-
-
-def _quote_membership(toks: list[Token], spans: list[tuple[int, int]]) -> list[bool]:
-    """For each token: is it inside one of the quoted ``spans``?"""
-    if not spans:
-        return [False] * len(toks)
-    out = []
-    k = 0
-    for t in toks:
-        while k < len(spans) and spans[k][1] <= t.start:
-            k += 1
-        out.append(k < len(spans) and spans[k][0] < t.start < spans[k][1])
-    return out
 
 
 _CACHE_LIMIT = 500_000
