@@ -20,6 +20,8 @@ from pathlib import Path
 import unspin
 
 HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE.parent))
+from test_cases import _options as case_options  # noqa: E402  (options as the tests pass them)
 NOTE = re.compile(r"\s*Still wrong in the output[^.]*\):.*$", re.S)
 WORD = re.compile(r"\w[\w'’]*|[^\w\s]")
 
@@ -54,13 +56,7 @@ def main() -> int:
         cases = json.loads(path.read_text(encoding="utf-8"))
         changed = False
         for case in cases:
-            opts = dict(case.get("options", {}))
-            for k in ("table",):
-                if isinstance(opts.get(k), str):
-                    opts[k] = str(HERE / opts[k])
-            if "extra_tables" in opts:
-                opts["extra_tables"] = [str(HERE / p) for p in opts["extra_tables"]]
-            out = unspin.analyze(case["input"], **opts).text
+            out = unspin.analyze(case["input"], **case_options(case)).text
             ok = out == case["expected"]
             label = f"{path.stem}: {case['label']}"
             if case["expect"] == "pass" and not ok:
