@@ -1,11 +1,19 @@
 """Built-in repairs that a word table cannot express: garbled numbers and damaged names.
 
-- ``number.word_digits``: the spinner swapped the leading digits of a number for a word, leaving
-  "six,000" or "four.7"; honest copy never writes a number word glued to digit groups.
-- ``number.percent``: "17 p.c." for "17 percent" (a spinner's abbreviation, never news style).
+- ``number.word_digits``: the spinner swapped one digit group of a number for a word, leaving
+  "six,000", "four.7", "forty six.25" or "7.eight"; honest copy never glues a number word to digit
+  groups.
+- ``number.compound``: "forty six" or "twenty first" for "46" or "21st". The spinner writes a
+  two-digit number as two words with no hyphen, which English spelling never does ("forty-six").
+- ``number.percent``: "17 p.c" for "17 percent" (a spinner's abbreviation, never news style).
+- ``number.percent_sign``: "17 %" for "17 percent": the spinner put the sign in the word's place and
+  kept the space before it; honest copy writes "17%" or "17 percent".
 - ``name.entity``: a capitalised name that differs from a known institution or outlet only in words
   the spinner is known to swap ("Related Press", "The New York Occasions"). rapidfuzz finds the
   closest known name; every differing word must be a table substitution for the repair to stand.
+
+``Fix.gated`` marks repairs whose evidence is strong but not proof on its own (a sloppy honest
+writer can type "forty six"): the engine scales their confidence down in text that looks honest.
 """
 
 from __future__ import annotations
@@ -21,15 +29,39 @@ _UNITS = ("zero one two three four five six seven eight nine ten eleven twelve t
 _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
          "eighty": 80, "ninety": 90}
 NUMBER_WORDS = {w: i for i, w in enumerate(_UNITS)} | _TENS
+_ORDINALS = {"first": (1, "st"), "second": (2, "nd"), "third": (3, "rd"), "fourth": (4, "th"),
+             "fifth": (5, "th"), "sixth": (6, "th"), "seventh": (7, "th"), "eighth": (8, "th"),
+             "ninth": (9, "th")}
+_HUNDREDS = {"a": 1, "one": 1} | {w: NUMBER_WORDS[w] for w in _UNITS[2:10]}
 
+
+def _alt(words) -> str:  # type: ignore[no-untyped-def]
+    return "|".join(sorted(words, key=len, reverse=True))
+
+
+def _word_case(word: str) -> bool:
+    """lower, UPPER or Capitalised: the cases a spinner writes (not "sIx")."""
+    return word.islower() or word.isupper() or word[1:].islower()
+
+
+_TENS_RE, _UNIT_RE = _alt(_TENS), _alt(_UNITS[1:10])
+# a number word, or tens and unit as a spinner writes them ("forty six"), glued to digit groups
 _WORD_DIGITS = re.compile(
-    r"\b(" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")((?:[.,]\d+)+)\b",
+    rf"\b(?:({_TENS_RE}) ({_UNIT_RE})|({_alt(NUMBER_WORDS)}))((?:[.,]\d+)+)\b", re.IGNORECASE
+)
+# digits, then a decimal point and a unit word: "7.eight" (the spinner swapped the last digit)
+_DIGITS_WORD = re.compile(rf"\b(\d+)\.({_alt(_UNITS[:10])})\b", re.IGNORECASE)
+# "x,0" / "x.0" / "0.x" (a letter and a digit around a point or comma); written to start with the
+# rare [.,] so the regex engine can skip ahead to it
+_DIGIT_GROUP = re.compile(r"[.,](?:(?<=[a-zA-Z][.,])\d|(?<=\d\.)[a-zA-Z])")
+# "[one hundred [and]] forty six", "twenty first": no hyphen between tens and unit
+_COMPOUND = re.compile(
+    rf"\b(?:({_alt(_HUNDREDS)}) hundred (?:and )?)?({_TENS_RE}) ({_UNIT_RE}|{_alt(_ORDINALS)})\b",
     re.IGNORECASE,
 )
-# "x,0" / "x.0" (a letter, a point or comma, a digit); written to start with the rare [.,] so the
-# regex engine can skip ahead to it
-_DIGIT_GROUP = re.compile(r"[.,](?<=[a-zA-Z][.,])\d")
-_PERCENT = re.compile(r"(?<=\d )p\.c\.(?=\W|$)", re.IGNORECASE)
+_NUMBER_BEFORE = re.compile(rf"(?:\d|\b(?:{_alt(NUMBER_WORDS)}))\Z", re.IGNORECASE)
+_PERCENT = re.compile(r"(?<= )p\.c(?=\.?(?:\W|$))", re.IGNORECASE)
+_PERCENT_SIGN = re.compile(r"(?<=\w )%")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,28 +73,65 @@ class Fix:
     replacement: str
     confidence: float
     rule: str
+    gated: bool = False
+
+
+def _number_before(text: str, pos: int) -> bool:
+    """Does a number (digits or a number word) end just before the space at ``pos``?"""
+    return _NUMBER_BEFORE.search(text, max(0, pos - 12), pos) is not None
+
+
+def _compound_value(m: re.Match[str]) -> str | None:
+    hundreds, tens, last = m.group(1), m.group(2), m.group(3)
+    if not all(_word_case(w) for w in (hundreds or "a", tens, last)):
+        return None
+    value = _TENS[tens.lower()] + (100 * _HUNDREDS[hundreds.lower()] if hundreds else 0)
+    last = last.lower()
+    if last in _ORDINALS:
+        if last == "second" and not m.string[max(0, m.start() - 4) : m.start()].lower() == "the ":
+            return None  # "a thirty second delay" is 30 seconds, not the 32nd
+        unit, suffix = _ORDINALS[last]
+        return f"{value + unit}{suffix}"
+    return str(value + NUMBER_WORDS[last])
 
 
 def number_fixes(text: str) -> Iterator[Fix]:
-    """Garbled numbers.
+    """Garbled numbers, in no particular order (spans do not overlap).
 
     >>> [(f.replacement, f.rule) for f in number_fixes("about six,000 people; four.7 p.c. growth")]
     [('6,000', 'number.word_digits'), ('4.7', 'number.word_digits'), ('percent', 'number.percent')]
+    >>> [f.replacement for f in number_fixes("forty six.25 seconds, a 7.eight quake, 3 % of the vote")]
+    ['46.25', '7.8', 'percent']
     """
-    if _DIGIT_GROUP.search(text) is None:  # cheap test first: most texts have no "x,000"
-        matches = ()
-    else:
-        matches = _WORD_DIGITS.finditer(text)
-    for m in matches:
-        word = m.group(1)
-        if not (word.islower() or word.isupper() or word[1:].islower()):
-            continue  # mixed case ("sIx") is not something a spinner writes
-        value = NUMBER_WORDS[m.group(1).lower()]
-        yield Fix(m.start(), m.end(), f"{value}{m.group(2)}", 0.98, "number.word_digits")
-    if ".c." not in text and ".C." not in text:  # cheap test first ("c" matches only c and C)
-        return
-    for m in _PERCENT.finditer(text):
-        yield Fix(m.start(), m.end(), "percent", 0.95, "number.percent")
+    taken: list[tuple[int, int]] = []
+    if _DIGIT_GROUP.search(text) is not None:  # cheap test first: most texts have no "x,000"
+        for m in _WORD_DIGITS.finditer(text):
+            words = [w for w in (m.group(1), m.group(2), m.group(3)) if w]
+            if not all(_word_case(w) for w in words):
+                continue  # mixed case ("sIx") is not something a spinner writes
+            if m.group(3):
+                value = NUMBER_WORDS[m.group(3).lower()]
+            else:
+                value = _TENS[m.group(1).lower()] + NUMBER_WORDS[m.group(2).lower()]
+            taken.append((m.start(), m.end()))
+            yield Fix(m.start(), m.end(), f"{value}{m.group(4)}", 0.98, "number.word_digits")
+        for m in _DIGITS_WORD.finditer(text):
+            if _word_case(m.group(2)) and not any(a < m.end() and m.start() < b for a, b in taken):
+                yield Fix(m.start(), m.end(), f"{m.group(1)}.{NUMBER_WORDS[m.group(2).lower()]}", 0.98,
+                          "number.word_digits")
+    if " " in text:
+        for m in _COMPOUND.finditer(text):
+            value = _compound_value(m)
+            if value is not None and not any(a < m.end() and m.start() < b for a, b in taken):
+                yield Fix(m.start(), m.end(), value, 0.95, "number.compound", gated=True)
+    if ".c" in text or ".C" in text:  # cheap test first ("c" matches only c and C)
+        for m in _PERCENT.finditer(text):
+            if _number_before(text, m.start() - 1):
+                yield Fix(m.start(), m.end(), "percent", 0.95, "number.percent")
+    if " %" in text:
+        for m in _PERCENT_SIGN.finditer(text):
+            if _number_before(text, m.start() - 1):
+                yield Fix(m.start(), m.end(), "percent", 0.95, "number.percent_sign", gated=True)
 
 
 # ----------------------------------------------------------------------------- damaged names
@@ -114,7 +183,7 @@ def entity_fixes(text: str, is_substitution) -> Iterator[Fix]:  # type: ignore[n
     check (True when the table says the spinner turns ``original_word`` into ``spun_word``).
 
     >>> list(entity_fixes("He told the Related Press.", lambda s, o: (s, o) == ("related", "associated")))
-    [Fix(start=12, end=19, replacement='Associated', confidence=0.97, rule='name.entity')]
+    [Fix(start=12, end=19, replacement='Associated', confidence=0.97, rule='name.entity', gated=True)]
     """
     exact, by_len = _entity_index()
     for m in _NAME_SPAN.finditer(text):
@@ -140,4 +209,4 @@ def entity_fixes(text: str, is_substitution) -> Iterator[Fix]:  # type: ignore[n
             offsets.append(pos)
             pos += len(w) + 1
         for k, w, t in diffs:
-            yield Fix(offsets[k], offsets[k] + len(w), t, 0.97, "name.entity")
+            yield Fix(offsets[k], offsets[k] + len(w), t, 0.97, "name.entity", gated=True)

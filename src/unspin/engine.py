@@ -543,17 +543,22 @@ def _builtin_fixes(
         if f.rule not in dis and "number" not in dis:
             found.append(f)
     if "name.entity" not in dis and "name" not in dis:
-        # A damaged known name is strong evidence on its own; only a text that looks clearly
-        # honest (spin probability under 0.25) weakens it.
-        starts = [a for a, _ in regions]
         # the table (the spinner's substitutions) is only loaded if a name looks damaged
         def spinner_swaps(s: str, o: str) -> bool:
             return (s, o) in channel_pairs() or (s, o) in _compiled_for(options).pairs
 
-        for f in entity_fixes(text, spinner_swaps):
-            scale = min(1.0, regions[bisect.bisect_right(starts, f.start) - 1][1] / 0.25)
-            if not _overlaps(f.start, f.end, [(x.start, x.end) for x in found]):
-                found.append(Fix(f.start, f.end, f.replacement, f.confidence * scale, f.rule))
+        spans = [(x.start, x.end) for x in found]
+        found.extend(f for f in entity_fixes(text, spinner_swaps) if not _overlaps(f.start, f.end, spans))
+    if any(f.gated for f in found):
+        # Strong evidence on its own (a damaged known name, "forty six"); only a text that looks
+        # clearly honest (spin probability under 0.25) weakens it.
+        starts = [a for a, _ in regions]
+        found = [
+            Fix(f.start, f.end, f.replacement,
+                f.confidence * min(1.0, regions[bisect.bisect_right(starts, f.start) - 1][1] / 0.25), f.rule)
+            if f.gated else f
+            for f in found
+        ]
     out = []
     for f in found:
         conf = f.confidence * quote_factor if _overlaps(f.start, f.end, quoted) else f.confidence
