@@ -8,6 +8,8 @@
 - ``number.percent``: "17 p.c" for "17 percent" (a spinner's abbreviation, never news style).
 - ``number.percent_sign``: "17 %" for "17 percent": the spinner put the sign in the word's place and
   kept the space before it; honest copy writes "17%" or "17 percent".
+- ``number.unit``: "four a long time" and "one 12 months" for "four decades" and "one year": the
+  spinner's phrases for "decades" and "year" cannot follow a number in English.
 - ``name.entity``: a capitalised name that differs from a known institution or outlet only in words
   the spinner is known to swap ("Related Press", "The New York Occasions"). rapidfuzz finds the
   closest known name; every differing word must be a table substitution for the repair to stand.
@@ -60,6 +62,11 @@ _COMPOUND = re.compile(
     re.IGNORECASE,
 )
 _NUMBER_BEFORE = re.compile(rf"(?:\d|\b(?:{_alt(NUMBER_WORDS)}))\Z", re.IGNORECASE)
+# a number, then the spinner's phrase for a unit of time
+_UNIT_PHRASE = re.compile(
+    rf"\b(?:\d+|{_alt(NUMBER_WORDS)}|several|a few|many) (a long time|12 months)\b", re.IGNORECASE
+)
+_UNIT_ORIGINAL = {"a long time": "decades", "12 months": "year"}
 _PERCENT = re.compile(r"(?<= )p\.c(?=\.?(?:\W|$))", re.IGNORECASE)
 _PERCENT_SIGN = re.compile(r"(?<=\w )%")
 
@@ -102,6 +109,8 @@ def number_fixes(text: str) -> Iterator[Fix]:
     [('6,000', 'number.word_digits'), ('4.7', 'number.word_digits'), ('percent', 'number.percent')]
     >>> [f.replacement for f in number_fixes("forty six.25 seconds, a 7.eight quake, 3 % of the vote")]
     ['46.25', '7.8', 'percent']
+    >>> [f.replacement for f in number_fixes("for four a long time, the first in one 12 months")]
+    ['decades', 'year']
     """
     taken: list[tuple[int, int]] = []
     if _DIGIT_GROUP.search(text) is not None:  # cheap test first: most texts have no "x,000"
@@ -124,6 +133,14 @@ def number_fixes(text: str) -> Iterator[Fix]:
             value = _compound_value(m)
             if value is not None and not any(a < m.end() and m.start() < b for a, b in taken):
                 yield Fix(m.start(), m.end(), value, 0.95, "number.compound", gated=True)
+    if " a long time" in text or " 12 months" in text:
+        for m in _UNIT_PHRASE.finditer(text):
+            phrase = m.group(1)
+            number = m.group().split(" ")[0].lower()
+            if phrase == "12 months" and number not in ("one", "1"):
+                continue  # "two 12 months" cannot come from "two year"
+            if phrase.islower():
+                yield Fix(m.start(1), m.end(1), _UNIT_ORIGINAL[phrase], 0.95, "number.unit", gated=True)
     if ".c" in text or ".C" in text:  # cheap test first ("c" matches only c and C)
         for m in _PERCENT.finditer(text):
             if _number_before(text, m.start() - 1):
