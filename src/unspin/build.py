@@ -53,6 +53,13 @@ NEWS_WEIGHT = 6
 DOC_CLIP = 1.5
 
 
+def document_word(word: str) -> bool:
+    """May ``word`` carry weight in the document model? Not a lone letter: initials and
+    abbreviations ("P.C.", "J. Smith") say nothing about word choice, yet "p" looked spun only
+    because the spinner writes "p.c" for "percent"."""
+    return len(word) > 1
+
+
 def weight_of(name: str) -> int:
     return NEWS_WEIGHT if name.startswith("spun/") else 1
 
@@ -203,7 +210,7 @@ def build(corpus: Path, repo: Path, min_count: int, split: str = "all", out: Pat
         out = {}
         for word in set(st.spun_words) | set(st.orig_words):
             a, b = st.spun_words[word], st.orig_words[word]
-            if a + b < 8:
+            if a + b < 8 or not document_word(word):
                 continue
             v = math.log((a + 0.5) / ns) - math.log((b + 0.5) / no)
             if abs(v) >= 0.5:
