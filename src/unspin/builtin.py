@@ -83,6 +83,14 @@ class Fix:
     gated: bool = False
 
 
+def _cased(found: str, word: str) -> str:
+    """``word`` in the letter case of ``found`` ("P.C" -> "PERCENT", "P.c" -> "Percent")."""
+    letters = [c for c in found if c.isalpha()]
+    if len(letters) > 1 and all(c.isupper() for c in letters):
+        return word.upper()
+    return word.capitalize() if letters and letters[0].isupper() else word
+
+
 def _number_before(text: str, pos: int) -> bool:
     """Does a number (digits or a number word) end just before the space at ``pos``?"""
     return _NUMBER_BEFORE.search(text, max(0, pos - 12), pos) is not None
@@ -90,7 +98,7 @@ def _number_before(text: str, pos: int) -> bool:
 
 def _compound_value(m: re.Match[str]) -> str | None:
     hundreds, tens, last = m.group(1), m.group(2), m.group(3)
-    if not all(_word_case(w) for w in (hundreds or "a", tens, last)):
+    if not all(_word_case(w) for w in m.group().split(" ")):
         return None
     value = _TENS[tens.lower()] + (100 * _HUNDREDS[hundreds.lower()] if hundreds else 0)
     last = last.lower()
@@ -98,7 +106,7 @@ def _compound_value(m: re.Match[str]) -> str | None:
         if last == "second" and not m.string[max(0, m.start() - 4) : m.start()].lower() == "the ":
             return None  # "a thirty second delay" is 30 seconds, not the 32nd
         unit, suffix = _ORDINALS[last]
-        return f"{value + unit}{suffix}"
+        return _cased(m.group(), f"{value + unit}{suffix}")
     return str(value + NUMBER_WORDS[last])
 
 
@@ -143,8 +151,8 @@ def number_fixes(text: str) -> Iterator[Fix]:
                 yield Fix(m.start(1), m.end(1), _UNIT_ORIGINAL[phrase], 0.95, "number.unit", gated=True)
     if ".c" in text or ".C" in text:  # cheap test first ("c" matches only c and C)
         for m in _PERCENT.finditer(text):
-            if _number_before(text, m.start() - 1):
-                yield Fix(m.start(), m.end(), "percent", 0.95, "number.percent")
+            if _word_case(m.group().replace(".", "")) and _number_before(text, m.start() - 1):
+                yield Fix(m.start(), m.end(), _cased(m.group(), "percent"), 0.95, "number.percent")
     if " %" in text:
         for m in _PERCENT_SIGN.finditer(text):
             if _number_before(text, m.start() - 1):

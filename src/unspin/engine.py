@@ -408,6 +408,8 @@ def _analyze_once(text: str, options: Options) -> Analysis:
         return Analysis(text, (), 0.0)
     if options.table is not None or options.extra_tables:
         _compiled_for(options)  # a broken user table is reported whatever the input
+    if not any(c.isalpha() for k in keys for c in k):
+        return Analysis(text, (), 0.0)  # no words ("4 < 10"): no wording to restore
     dm = load_document_model()
     all_quoted = _quoted_spans(text)  # contractions are never repaired in quotes, whatever the policy
     spin, quote_of = _document_spin(text, toks, keys, dm, all_quoted)
