@@ -49,10 +49,10 @@ sys.path.insert(0, str(HERE))
 if str(HERE.parent / "src") not in sys.path:
     sys.path.insert(1, str(HERE.parent / "src"))
 
-import quality  # noqa: E402 - the metric functions, shared with quality.py
-import thesaurus as thes  # noqa: E402
+import quality  # the metric functions, shared with quality.py
+import thesaurus as thes
 
-from unspin.emulate import Thesaurus, load_thesaurus, spin_detailed  # noqa: E402
+from unspin.emulate import Thesaurus, load_thesaurus, spin_detailed
 
 QUOTE_MODES = ("alternate", "protect", "spin")
 SPLITS = ("tune", "holdout", "all", "large-holdout")

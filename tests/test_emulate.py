@@ -429,7 +429,7 @@ def test_table_groups_are_the_table_run_forward() -> None:
     assert pairs == {(r.original, r.spun) for r in rules if r.original != r.spun}
     assert len({g[0] for g in groups}) == len(groups)  # one group per original
     heads = [g[0] for g in groups]
-    assert "said" in heads and "stated" in dict((g[0], g) for g in groups)["said"]
+    assert "said" in heads and "stated" in {g[0]: g for g in groups}["said"]
 
 
 # --- synthetic.py on a tiny corpus ---
@@ -444,7 +444,10 @@ def test_synthetic_benchmark_on_a_tiny_corpus(tmp_path: Path) -> None:
     t = parse_thesaurus("said|stated|mentioned\nwar|warfare\n")
     articles = syn.quality.find_clean(corpus, "holdout")
     index = syn.quality.TableIndex()
-    identity = lambda text: (text, ())  # noqa: E731 - restores nothing
+
+    def identity(text: str) -> tuple[str, tuple[()]]:  # restores nothing
+        return text, ()
+
     s = syn.run(t, articles, corpus, [0, 1, 2, 3], "protect", identity, index, [])
     p = s["pairs"]
     assert p["docs"] == 8 and p["gold_edits"] > 0

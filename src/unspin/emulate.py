@@ -52,15 +52,16 @@ from pathlib import Path
 from .errors import ThesaurusError
 
 __all__ = [
-    "Substitution",
     "SpinResult",
+    "Substitution",
     "Thesaurus",
     "ThesaurusError",
     "load_thesaurus",
+    "main",
     "parse_thesaurus",
+    "quoted_spans",
     "spin",
     "spin_detailed",
-    "main",
 ]
 
 # First token of a head or of the text at a position: a run of word characters, or one other
@@ -152,7 +153,7 @@ def parse_thesaurus(text: str, source: str = "<thesaurus>") -> Thesaurus:
     """
     groups: list[tuple[str, ...]] = []
     for lineno, raw in enumerate(text.split("\n"), start=1):
-        line = raw[:-1] if raw.endswith("\r") else raw
+        line = raw.removesuffix("\r")
         if lineno == 1 and line.startswith("\ufeff"):
             line = line[1:]
         if not line.strip() or line.startswith("#"):
