@@ -17,6 +17,16 @@ class TableError(UnspinError, ValueError):
         super().__init__(f"{path}:{line}: {message}")
 
 
+class ThesaurusError(UnspinError, ValueError):
+    """A spinner thesaurus (``head|alt|...`` lines) is malformed; the message starts with ``file:line:``."""
+
+    def __init__(self, path: str, line: int, message: str) -> None:
+        self.path = path
+        self.line = line
+        self.message = message
+        super().__init__(f"{path}:{line}: {message}")
+
+
 BYTES_ERROR = (
     "unspin works on str, not bytes. Decode the input first, for example "
     "data.decode('utf-8'); the CLI does this for you and reports undecodable files."
