@@ -94,15 +94,16 @@ class Compiled:
     entries: dict[Key, tuple[Entry, ...]]
     first_words: dict[str, int]
     siblings: dict[Key, tuple[Key, ...]]
-    left_cache: dict[tuple[int, int, str], float]
-    right_cache: dict[tuple[int, int, str], float]
+    # (case index, neighbour) -> {entry index: the entry's left (right) context term there}
+    left_cache: dict[tuple[int, str], dict[int, float]]
+    right_cache: dict[tuple[int, str], dict[int, float]]
     pairs: frozenset[tuple[str, str]]  # every (spun, original) of the table, pruned or not
     # For matching fast, a trie of the phrases: first word -> (the one-word phrase if it is one,
     # else None; the next words of longer phrases, or None), each next word -> (the phrase ending
-    # there or None; the words after it or None); and per phrase, each entry with what scoring
-    # needs of it (see _candidates).
+    # there or None; the words after it or None); and per phrase and letter case (l, c, s, u),
+    # each entry not pruned in that case with what scoring needs of it (see _candidates).
     starts: dict[str, tuple[Key | None, dict | None]]
-    scoring: dict[Key, tuple[tuple, ...]]
+    scoring: dict[Key, tuple[tuple[tuple, ...], ...]]
     # (phrase, case, left, right) -> the entries that may fire there, with the part of their
     # log-odds that depends on nothing else: base + left term + right term
     context_cache: dict[tuple, list[tuple]]
@@ -153,11 +154,15 @@ def compile_rules(rules: tuple[Rule, ...], model: Model) -> Compiled:
     sibs = sibling_index((e.spun, e.original) for v in entries.values() for e in v)
     pairs = frozenset((r.spun.lower(), r.original.lower()) for r in rules)
     starts = _trie(entries)
-    scoring = {
-        k: tuple((e, bool(e.rule.guard or e.rule.protect), sibs[e.original], *_term_constants(e, model))
-                 for e in v)
-        for k, v in entries.items()
-    }
+    scoring = {}
+    for k, v in entries.items():
+        per_entry = [(e, bool(e.rule.guard or e.rule.protect), sibs[e.original], *_term_constants(e, model))
+                     for e in v]
+        scoring[k] = tuple(
+            tuple((e, e.index, guarded, sibs, e.priors[ci], logits[ci], e.base[ci], lconst, rconst)
+                  for e, guarded, sibs, logits, lconst, rconst in per_entry if e.priors[ci] >= PRUNE_PRIOR)
+            for ci in range(len(CASES))
+        )
     return Compiled(entries, first, sibs, {}, {}, pairs, starts, scoring, {}, {})
 
 
@@ -437,35 +442,35 @@ def _analyze_once(text: str, options: Options) -> Analysis:
         return _result(text, [], fixed, spin)
     model = load_model()
     compiled = _compiled_for(options)
-    cands = _candidates(text, toks, compiled, model, regions)
+    cands = _scored(toks, compiled, model, regions)  # (i, j, entry, confidence)
     t_starts, t_ends = toks.starts, toks.ends
     if fixed:
         blocked = [(f.start, f.end) for f in fixed]
-        cands = [c for c in cands if not _overlaps(t_starts[c.i], t_ends[c.j - 1], blocked)]
+        cands = [c for c in cands if not _overlaps(t_starts[c[0]], t_ends[c[1] - 1], blocked)]
     if all_quoted and cands:
         if quote_of is None:
             quote_of = _quote_mask(t_starts, all_quoted)
         kept = []
         for c in cands:
-            if quote_of.find(1, c.i, c.j) >= 0:
-                if c.entry.rule.family == "contraction":
+            i, j, e, conf = c
+            if quote_of.find(1, i, j) >= 0:
+                if e.rule.family == "contraction":
                     continue  # contractions are honest in quoted speech
-                c.confidence *= quote_factor
+                c = (i, j, e, conf * quote_factor)
             kept.append(c)
         cands = kept
     chosen = _decode(cands, toks.n, options.min_confidence)
     repairs: list[Repair] = []
     cases, gaps = toks.cases, toks.gaps
-    for c in chosen:
-        i = c.i
-        start, end = t_starts[i], t_ends[c.j - 1]
+    for i, j, e, conf in chosen:
+        start, end = t_starts[i], t_ends[j - 1]
         found = text[start:end]
         # does token i open a sentence (also for tokens without letters, such as "1000's")?
         at_start = cases[i] == "s" or i == 0 or _SENTENCE_BREAK.search(gaps[i]) is not None
-        replacement = transfer_case(found, c.entry.rule.original, at_start)
+        replacement = transfer_case(found, e.rule.original, at_start)
         if replacement is None or replacement == found:
             continue
-        repairs.append(Repair(start, end, found, replacement, c.confidence, c.entry.rule.id))
+        repairs.append(Repair(start, end, found, replacement, conf, e.rule.id))
     return _result(text, repairs, fixed, spin)
 
 
@@ -616,8 +621,17 @@ def _candidates(
     text: str, toks: Tokens | Sequence[Token], compiled: Compiled, model: Model,
     regions: list[tuple[int, float]],
 ) -> list[Candidate]:
+    """Every candidate repair of the table in ``text``, scored (see :func:`_scored`)."""
     if not isinstance(toks, Tokens):
         toks = Tokens.from_tokens(text, toks)
+    return [Candidate(*c) for c in _scored(toks, compiled, model, regions)]
+
+
+def _scored(
+    toks: Tokens, compiled: Compiled, model: Model, regions: list[tuple[int, float]],
+) -> list[tuple[int, int, Entry, float]]:
+    """(i, j, entry, confidence) of every table phrase found on tokens [i, j), for each entry of
+    it that may fire there, in order of (i, j)."""
     starts_of, scoring = compiled.starts, compiled.scoring
     n = toks.n
     keys, gaps = toks.keys, toks.gaps
@@ -661,41 +675,13 @@ def _candidates(
     uni_get, bi_get, log_total = ctx.unigrams.get, ctx.bigrams.get, ctx.log_total
     side_get, gbi_get, floor = model.side.get, general.bigrams.get, general.floor
     log = math.log
-
-    def side_and_general(n_key: str, k_key: str, word: str, p: float, logit_p: float,
-                         pair_o: str, pair_s: str, gen: float | None) -> tuple[float, float]:
-        """model.side_gain and GeneralLM._gain for one neighbour, inlined (same float operations)."""
-        n_ctx = side_get(n_key + word, 0)
-        sg = 0.0
-        if n_ctx:
-            q = (side_get(k_key + word, 0) + 2.0 * p) / (n_ctx + 2.0)
-            if q < 1e-4:
-                q = 1e-4
-            elif q > _LOGIT_MAX:
-                q = _LOGIT_MAX
-            sg = log(q / (1 - q)) - logit_p
-            if sg > 4.0:
-                sg = 4.0
-            elif sg < -4.0:
-                sg = -4.0
-        gg = 0.0
-        if gen is not None:
-            c_o, c_s = gbi_get(pair_o, 0), gbi_get(pair_s, 0)
-            if c_o or c_s:
-                gg = log(max(c_o, floor) / max(c_s, floor)) - gen
-                if gg > 6.0:
-                    gg = 6.0
-                elif gg < -6.0:
-                    gg = -6.0
-        return sg, gg
-
     cases = toks.cases
     region_starts = [a for a, _ in regions]
     one_region = regions[0][1] if len(regions) == 1 else None
     t_starts = toks.starts
     exp, log1p = math.exp, math.log1p
     doc_terms: dict[int, tuple[float, float]] = {}  # entry index -> its two document terms here
-    out: list[Candidate] = []
+    out: list[tuple[int, int, Entry, float]] = []
     add = out.append
     for i, j, key in found:
         # letter case of the phrase (tokens.span_case)
@@ -726,12 +712,14 @@ def _candidates(
         scored = ccache.get(ck)
         if scored is None:
             scored = []
-            for e, guarded, sibs, logits, lconst, rconst in scoring[key]:
-                p = e.priors[ci]
-                if p < PRUNE_PRIOR:
-                    continue
-                lk = (e.index, ci, left)
-                lt = lcache.get(lk)
+            lterms = lcache.get((ci, left))
+            if lterms is None:
+                lterms = lcache[ci, left] = {}
+            rterms = rcache.get((ci, right))
+            if rterms is None:
+                rterms = rcache[ci, right] = {}
+            for e, index, guarded, sibs, p, logit_p, base, lconst, rconst in scoring[key][ci]:
+                lt = lterms.get(index)
                 if lt is None:
                     # w_left * left_gain + w_seen_l * side_gain + w_gen_l * general.left_gain,
                     # inlined (see _term_constants)
@@ -744,10 +732,29 @@ def _candidates(
                         g = 6.0
                     elif g < -6.0:
                         g = -6.0
-                    sg, gg = side_and_general(n_key, k_key, left, p, logits[ci], pair_o, pair_s, gen)
-                    lt = lcache[lk] = w_left * g + w_seen_l * sg + w_gen_l * gg
-                rk = (e.index, ci, right)
-                rt = rcache.get(rk)
+                    sg = gg = 0.0
+                    n_ctx = side_get(n_key + left, 0)
+                    if n_ctx:  # model.side_gain
+                        q = (side_get(k_key + left, 0) + 2.0 * p) / (n_ctx + 2.0)
+                        if q < 1e-4:
+                            q = 1e-4
+                        elif q > _LOGIT_MAX:
+                            q = _LOGIT_MAX
+                        sg = log(q / (1 - q)) - logit_p
+                        if sg > 4.0:
+                            sg = 4.0
+                        elif sg < -4.0:
+                            sg = -4.0
+                    if gen is not None:  # GeneralLM._gain
+                        c_o, c_s = gbi_get(pair_o, 0), gbi_get(pair_s, 0)
+                        if c_o or c_s:
+                            gg = log(max(c_o, floor) / max(c_s, floor)) - gen
+                            if gg > 6.0:
+                                gg = 6.0
+                            elif gg < -6.0:
+                                gg = -6.0
+                    lt = lterms[index] = w_left * g + w_seen_l * sg + w_gen_l * gg
+                rt = rterms.get(index)
                 if rt is None:
                     pfx_s, pfx_o, d_s, d_o, n_key, k_key, gen = rconst
                     lpa = rlogp.get(right)
@@ -762,9 +769,29 @@ def _candidates(
                         g = 6.0
                     elif g < -6.0:
                         g = -6.0
-                    sg, gg = side_and_general(n_key, k_key, right, p, logits[ci], pair_o, pair_s, gen)
-                    rt = rcache[rk] = w_right * g + w_seen_r * sg + w_gen_r * gg
-                scored.append((e, guarded, sibs, e.base[ci] + lt + rt))
+                    sg = gg = 0.0
+                    n_ctx = side_get(n_key + right, 0)
+                    if n_ctx:
+                        q = (side_get(k_key + right, 0) + 2.0 * p) / (n_ctx + 2.0)
+                        if q < 1e-4:
+                            q = 1e-4
+                        elif q > _LOGIT_MAX:
+                            q = _LOGIT_MAX
+                        sg = log(q / (1 - q)) - logit_p
+                        if sg > 4.0:
+                            sg = 4.0
+                        elif sg < -4.0:
+                            sg = -4.0
+                    if gen is not None:
+                        c_o, c_s = gbi_get(pair_o, 0), gbi_get(pair_s, 0)
+                        if c_o or c_s:
+                            gg = log(max(c_o, floor) / max(c_s, floor)) - gen
+                            if gg > 6.0:
+                                gg = 6.0
+                            elif gg < -6.0:
+                                gg = -6.0
+                    rt = rterms[index] = w_right * g + w_seen_r * sg + w_gen_r * gg
+                scored.append((e, index, guarded, sibs, base + lt + rt))
             ccache[ck] = scored
         if not scored:
             continue
@@ -772,10 +799,10 @@ def _candidates(
             factor = one_region
         else:
             factor = regions[bisect.bisect_right(region_starts, t_starts[i]) - 1][1]
-        for e, guarded, sibs, local in scored:
+        for e, index, guarded, sibs, local in scored:
             if guarded and not guards.allows(e.rule, toks, i, j, case):
                 continue
-            terms = doc_terms.get(e.index)
+            terms = doc_terms.get(index)
             if terms is None:
                 total = group_total.get(e.original)
                 if total is None:
@@ -783,7 +810,7 @@ def _candidates(
                 d_s = counter[e.spun_text]
                 d_o = total - d_s  # same as learn.doc_counts: the group minus this spun form
                 d_s -= 1
-                terms = doc_terms[e.index] = (w_doc_o * log1p(d_o), w_doc_s * log1p(d_s))
+                terms = doc_terms[index] = (w_doc_o * log1p(d_o), w_doc_s * log1p(d_s))
             # z = base + left term + right term + document terms, summed in this order
             z = local + terms[0] + terms[1]
             # sigmoid(z), inlined
@@ -792,23 +819,30 @@ def _candidates(
             else:
                 ez = exp(z)
                 conf = ez / (1.0 + ez)
-            add(Candidate(i, j, e, conf * factor))
+            add((i, j, e, conf * factor))
     return out
 
 
 _ROOT = [0.0] + [k ** 0.5 for k in range(1, 65)]
 
 
-def _decode(cands: list[Candidate], n: int, min_conf: float) -> list[Candidate]:
-    """Pick non-overlapping candidates, then keep those that reach ``min_conf``.
+def _decode(
+    cands: list[tuple[int, int, Entry, float]], n: int, min_conf: float
+) -> list[tuple[int, int, Entry, float]]:
+    """Pick non-overlapping candidates (i, j, entry, confidence), then keep those that reach
+    ``min_conf``.
 
     Overlaps are resolved before the threshold (most confidence per word covered, longer phrases
     favoured), so raising ``min_confidence`` only ever removes repairs, never swaps one for another.
     """
-    by_start: dict[int, list[Candidate]] = {}
+    by_start: dict[int, list[tuple[int, int, Entry, float]]] = {}
     for c in cands:
-        if c.confidence > 0.0:
-            by_start.setdefault(c.i, []).append(c)
+        if c[3] > 0.0:
+            group = by_start.get(c[0])
+            if group is None:
+                by_start[c[0]] = [c]
+            else:
+                group.append(c)
     if not by_start:
         return []
     # best[i] = best gain from token i on; it only changes at a token where candidates start, so
@@ -817,14 +851,15 @@ def _decode(cands: list[Candidate], n: int, min_conf: float) -> list[Candidate]:
     starts = sorted(by_start)
     m = len(starts)
     best = [0.0] * (m + 1)
-    choice: list[Candidate | None] = [None] * m
+    choice: list[tuple[int, int, Entry, float] | None] = [None] * m
     bisect_left = bisect.bisect_left
     for q in range(m - 1, -1, -1):
         b = best[q + 1]
         pick = None
         for c in by_start[starts[q]]:
-            span = c.j - c.i
-            gain = c.confidence * (_ROOT[span] if span < 65 else span ** 0.5) + best[bisect_left(starts, c.j)]
+            i, j, _, conf = c
+            span = j - i
+            gain = conf * (_ROOT[span] if span < 65 else span ** 0.5) + best[bisect_left(starts, j)]
             if gain > b:
                 b = gain
                 pick = c
@@ -837,7 +872,7 @@ def _decode(cands: list[Candidate], n: int, min_conf: float) -> list[Candidate]:
         if c is None:
             q += 1
         else:
-            if c.confidence >= min_conf:
+            if c[3] >= min_conf:
                 out.append(c)
-            q = bisect_left(starts, c.j)
+            q = bisect_left(starts, c[1])
     return out
