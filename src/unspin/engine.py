@@ -190,8 +190,14 @@ def _term_constants(e: Entry, model: Model) -> tuple[tuple, tuple, tuple]:
     """What the left and right context terms of ``e`` need that does not depend on the neighbour:
     the engine evaluates ``model.left_gain``, ``side_gain`` and ``GeneralLM.left_gain`` (and their
     right-hand twins) inline from these, with the same floating-point operations in the same
-    order (``tests/test_fast_paths.py`` checks that the results are identical)."""
+    order (``tests/test_engine_terms.py`` checks that the results are identical).
+
+    Counts keyed by the neighbour and something of ``e`` ("left stated" in the context bigrams)
+    come as dicts keyed by the neighbour alone (see :func:`_by_neighbour`): the engine looks up
+    the neighbour's string, whose hash Python keeps, in a small dict, instead of building and
+    hashing a new key in a big one."""
     ctx, general = model.context, model.general
+    index = _by_neighbour(model)
     s0, o0, s1, o1 = e.spun[0], e.original[0], e.spun[-1], e.original[-1]
     lp_s, lp_o = ctx.logp(s0), ctx.logp(o0)
     gen = None  # general.left_gain / right_gain are 0.0 whatever the neighbour
@@ -201,11 +207,50 @@ def _term_constants(e: Entry, model: Model) -> tuple[tuple, tuple, tuple]:
             gen = math.log(u_o / u_s)
     k_prefix = e.original_text + "\t" + e.spun_text + "\t"
     logits = tuple(logit(p) for p in e.priors)
-    left = (" " + s0, " " + o0, lp_s, MU * math.exp(lp_s), lp_o, MU * math.exp(lp_o),
-            e.spun_text + "\t<", k_prefix + "<", gen)
-    right = (s1 + " ", o1 + " ", ctx.unigrams.get(s1, 0) + MU, ctx.unigrams.get(o1, 0) + MU,
-             e.spun_text + "\t>", k_prefix + ">", gen)
+
+    def counts(table: str, affix: str) -> dict[str, int]:
+        return index[table].get(affix, _NO_COUNTS)
+
+    left = (counts("bigrams", " " + s0), counts("bigrams", " " + o0),
+            lp_s, MU * math.exp(lp_s), lp_o, MU * math.exp(lp_o),
+            counts("side", e.spun_text + "\t<"), counts("side", k_prefix + "<"), gen,
+            counts("general", " " + o0), counts("general", " " + s0))
+    right = (counts("bigrams", s1 + " "), counts("bigrams", o1 + " "),
+             ctx.unigrams.get(s1, 0) + MU, ctx.unigrams.get(o1, 0) + MU,
+             counts("side", e.spun_text + "\t>"), counts("side", k_prefix + ">"), gen,
+             counts("general", o1 + " "), counts("general", s1 + " "))
     return logits, left, right
+
+
+_NO_COUNTS: dict[str, int] = {}
+
+
+@functools.cache
+def _by_neighbour(model: Model) -> dict[str, dict[str, dict[str, int]]]:
+    """The model's pair counts split at each separator, per table ("bigrams" and "general": at a
+    space, "side": after a tab and "<" or ">"): affix -> {neighbour: count}, so that
+    ``counts[affix + w] == index[affix][w]`` for a prefix affix and ``counts[w + affix] ==
+    index[affix][w]`` for a suffix affix (" stated"), for every string ``w``."""
+    canon: dict[str, str] = {}  # one string object per neighbour: pickled once
+    word = canon.setdefault
+
+    def split(counts: dict[str, int], sep: str, side_marks: bool) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for k, v in counts.items():
+            pos = k.find(sep)
+            while pos >= 0:
+                if side_marks:
+                    if k[pos + 1 : pos + 2] in ("<", ">"):
+                        out.setdefault(k[: pos + 2], {})[word(k[pos + 2 :], k[pos + 2 :])] = v
+                else:
+                    out.setdefault(k[: pos + 1], {})[word(k[pos + 1 :], k[pos + 1 :])] = v
+                    out.setdefault(k[pos:], {})[word(k[:pos], k[:pos])] = v
+                pos = k.find(sep, pos + 1)
+        return out
+
+    return {"bigrams": split(model.context.bigrams, " ", False),
+            "general": split(model.general.bigrams, " ", False),
+            "side": split(model.side, "\t", True)}
 
 
 @functools.cache
@@ -672,8 +717,7 @@ def _scored(
     mark_of = _MARKS.get
     if len(rlogp) > _CACHE_LIMIT:
         rlogp.clear()
-    uni_get, bi_get, log_total = ctx.unigrams.get, ctx.bigrams.get, ctx.log_total
-    side_get, gbi_get, floor = model.side.get, general.bigrams.get, general.floor
+    uni_get, log_total, floor = ctx.unigrams.get, ctx.log_total, general.floor
     log = math.log
     cases = toks.cases
     region_starts = [a for a, _ in regions]
@@ -723,19 +767,18 @@ def _scored(
                 if lt is None:
                     # w_left * left_gain + w_seen_l * side_gain + w_gen_l * general.left_gain,
                     # inlined (see _term_constants)
-                    sfx_s, sfx_o, lp_s, a_s, lp_o, a_o, n_key, k_key, gen = lconst
+                    bi_s, bi_o, lp_s, a_s, lp_o, a_o, side_n, side_k, gen, gbi_o, gbi_s = lconst
                     d = uni_get(left, 0) + MU
-                    pair_s, pair_o = left + sfx_s, left + sfx_o
-                    g = ((log((bi_get(pair_o, 0) + a_o) / d) - lp_o)
-                         - (log((bi_get(pair_s, 0) + a_s) / d) - lp_s))
+                    g = ((log((bi_o.get(left, 0) + a_o) / d) - lp_o)
+                         - (log((bi_s.get(left, 0) + a_s) / d) - lp_s))
                     if g > 6.0:
                         g = 6.0
                     elif g < -6.0:
                         g = -6.0
                     sg = gg = 0.0
-                    n_ctx = side_get(n_key + left, 0)
+                    n_ctx = side_n.get(left, 0)
                     if n_ctx:  # model.side_gain
-                        q = (side_get(k_key + left, 0) + 2.0 * p) / (n_ctx + 2.0)
+                        q = (side_k.get(left, 0) + 2.0 * p) / (n_ctx + 2.0)
                         if q < 1e-4:
                             q = 1e-4
                         elif q > _LOGIT_MAX:
@@ -746,7 +789,7 @@ def _scored(
                         elif sg < -4.0:
                             sg = -4.0
                     if gen is not None:  # GeneralLM._gain
-                        c_o, c_s = gbi_get(pair_o, 0), gbi_get(pair_s, 0)
+                        c_o, c_s = gbi_o.get(left, 0), gbi_s.get(left, 0)
                         if c_o or c_s:
                             gg = log(max(c_o, floor) / max(c_s, floor)) - gen
                             if gg > 6.0:
@@ -756,23 +799,22 @@ def _scored(
                     lt = lterms[index] = w_left * g + w_seen_l * sg + w_gen_l * gg
                 rt = rterms.get(index)
                 if rt is None:
-                    pfx_s, pfx_o, d_s, d_o, n_key, k_key, gen = rconst
+                    bi_s, bi_o, d_s, d_o, side_n, side_k, gen, gbi_o, gbi_s = rconst
                     lpa = rlogp.get(right)
                     if lpa is None:
                         lp = log(uni_get(right, 0) + 0.5) - log_total
                         lpa = rlogp[right] = (lp, MU * exp(lp))
                     lp, a = lpa
-                    pair_s, pair_o = pfx_s + right, pfx_o + right
-                    g = ((log((bi_get(pair_o, 0) + a) / d_o) - lp)
-                         - (log((bi_get(pair_s, 0) + a) / d_s) - lp))
+                    g = ((log((bi_o.get(right, 0) + a) / d_o) - lp)
+                         - (log((bi_s.get(right, 0) + a) / d_s) - lp))
                     if g > 6.0:
                         g = 6.0
                     elif g < -6.0:
                         g = -6.0
                     sg = gg = 0.0
-                    n_ctx = side_get(n_key + right, 0)
+                    n_ctx = side_n.get(right, 0)
                     if n_ctx:
-                        q = (side_get(k_key + right, 0) + 2.0 * p) / (n_ctx + 2.0)
+                        q = (side_k.get(right, 0) + 2.0 * p) / (n_ctx + 2.0)
                         if q < 1e-4:
                             q = 1e-4
                         elif q > _LOGIT_MAX:
@@ -783,7 +825,7 @@ def _scored(
                         elif sg < -4.0:
                             sg = -4.0
                     if gen is not None:
-                        c_o, c_s = gbi_get(pair_o, 0), gbi_get(pair_s, 0)
+                        c_o, c_s = gbi_o.get(right, 0), gbi_s.get(right, 0)
                         if c_o or c_s:
                             gg = log(max(c_o, floor) / max(c_s, floor)) - gen
                             if gg > 6.0:
