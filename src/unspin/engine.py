@@ -19,6 +19,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import compress, repeat
+from typing import NamedTuple
 
 from . import guards
 from .builtin import Fix, entity_fixes, number_fixes
@@ -109,6 +110,18 @@ class Compiled:
     context_cache: dict[tuple, list[tuple]]
     # right neighbour -> (ContextModel.logp of it, MU * exp of that)
     right_logp: dict[str, tuple[float, float]]
+    # what scoring needs of the model the table was compiled against (the engine does not load
+    # the whole model when the compiled table comes from the cache)
+    model: ScoringModel
+
+
+class ScoringModel(NamedTuple):
+    """The parts of a :class:`Model` that scoring reads besides the compiled table."""
+
+    unigrams: dict[str, int]  # ContextModel.unigrams
+    log_total: float  # ContextModel.log_total
+    combiner: list[float]
+    general_floor: float  # GeneralLM.floor
 
 
 @dataclass(slots=True)
@@ -163,7 +176,9 @@ def compile_rules(rules: tuple[Rule, ...], model: Model) -> Compiled:
                   for e, guarded, sibs, logits, lconst, rconst in per_entry if e.priors[ci] >= PRUNE_PRIOR)
             for ci in range(len(CASES))
         )
-    return Compiled(entries, first, sibs, {}, {}, pairs, starts, scoring, {}, {})
+    scoring_model = ScoringModel(model.context.unigrams, model.context.log_total, model.combiner,
+                                 model.general.floor)
+    return Compiled(entries, first, sibs, {}, {}, pairs, starts, scoring, {}, {}, scoring_model)
 
 
 def _trie(phrases) -> dict[str, tuple[Key | None, dict | None]]:  # type: ignore[no-untyped-def]
@@ -367,7 +382,7 @@ def candidates(text: str, options: Options) -> list[Repair]:
     else:
         regions = [(0, 1.0)]
     out = []
-    for c in _candidates(text, toks, _compiled_for(options), load_model(), regions):
+    for c in _candidates(text, toks, _compiled_for(options), regions):
         start, end = toks.starts[c.i], toks.ends[c.j - 1]
         rep = transfer_case(text[start:end], c.entry.rule.original, toks.cases[c.i] == "s")
         if rep is not None:
@@ -485,9 +500,8 @@ def _analyze_once(text: str, options: Options) -> Analysis:
     if doc_factor < options.min_confidence or doc_factor == 0.0:
         # No table repair can reach the threshold in this document; built-in ones still may.
         return _result(text, [], fixed, spin)
-    model = load_model()
     compiled = _compiled_for(options)
-    cands = _scored(toks, compiled, model, regions)  # (i, j, entry, confidence)
+    cands = _scored(toks, compiled, regions)  # (i, j, entry, confidence)
     t_starts, t_ends = toks.starts, toks.ends
     if fixed:
         blocked = [(f.start, f.end) for f in fixed]
@@ -663,17 +677,16 @@ _PLAIN_GAPS = frozenset({"", " ", "  "})  # at most two plain spaces (see tokens
 
 
 def _candidates(
-    text: str, toks: Tokens | Sequence[Token], compiled: Compiled, model: Model,
-    regions: list[tuple[int, float]],
+    text: str, toks: Tokens | Sequence[Token], compiled: Compiled, regions: list[tuple[int, float]],
 ) -> list[Candidate]:
     """Every candidate repair of the table in ``text``, scored (see :func:`_scored`)."""
     if not isinstance(toks, Tokens):
         toks = Tokens.from_tokens(text, toks)
-    return [Candidate(*c) for c in _scored(toks, compiled, model, regions)]
+    return [Candidate(*c) for c in _scored(toks, compiled, regions)]
 
 
 def _scored(
-    toks: Tokens, compiled: Compiled, model: Model, regions: list[tuple[int, float]],
+    toks: Tokens, compiled: Compiled, regions: list[tuple[int, float]],
 ) -> list[tuple[int, int, Entry, float]]:
     """(i, j, entry, confidence) of every table phrase found on tokens [i, j), for each entry of
     it that may fire there, in order of (i, j)."""
@@ -702,9 +715,10 @@ def _scored(
     counter = phrase_counter(keys, found)
     count = counter.get
     group_total: dict[Key, int] = {}
-    ctx, w = model.context, model.combiner
+    unigrams, log_total, w, floor = compiled.model
+    uni_get = unigrams.get
     w_left, w_right, w_seen_l, w_seen_r, w_doc_o, w_doc_s = w[2], w[3], w[7], w[8], w[9], w[10]
-    w_gen_l, w_gen_r, general = w[11], w[12], model.general
+    w_gen_l, w_gen_r = w[11], w[12]
     lcache, rcache = compiled.left_cache, compiled.right_cache
     ccache = compiled.context_cache
     if len(lcache) > _CACHE_LIMIT:
@@ -717,7 +731,6 @@ def _scored(
     mark_of = _MARKS.get
     if len(rlogp) > _CACHE_LIMIT:
         rlogp.clear()
-    uni_get, log_total, floor = ctx.unigrams.get, ctx.log_total, general.floor
     log = math.log
     cases = toks.cases
     region_starts = [a for a, _ in regions]
