@@ -26,9 +26,16 @@ _WORD_DIGITS = re.compile(
     r"\b(" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")((?:[.,]\d+)+)\b",
     re.IGNORECASE,
 )
-# "x,0" / "x.0" (a letter, a point or comma, a digit); written to start with the rare [.,] so the
-# regex engine can skip ahead to it
-_DIGIT_GROUP = re.compile(r"[.,](?<=[a-zA-Z][.,])\d")
+# "x,0" / "x.0" (a letter, a point or comma, a digit); one pattern per punctuation mark, each
+# starting with its literal so the regex engine can skip ahead to it
+_DIGIT_GROUPS = (re.compile(r",(?<=[a-zA-Z],)\d"), re.compile(r"\.(?<=[a-zA-Z]\.)\d"))
+
+
+def _has_digit_group(text: str) -> bool:
+    """Does ``text`` hold a letter, a point or comma, and a digit in a row?"""
+    return any(p.search(text) is not None for p in _DIGIT_GROUPS)
+
+
 _PERCENT = re.compile(r"(?<=\d )p\.c\.(?=\W|$)", re.IGNORECASE)
 
 
@@ -49,7 +56,7 @@ def number_fixes(text: str) -> Iterator[Fix]:
     >>> [(f.replacement, f.rule) for f in number_fixes("about six,000 people; four.7 p.c. growth")]
     [('6,000', 'number.word_digits'), ('4.7', 'number.word_digits'), ('percent', 'number.percent')]
     """
-    if _DIGIT_GROUP.search(text) is None:  # cheap test first: most texts have no "x,000"
+    if not _has_digit_group(text):  # cheap test first: most texts have no "x,000"
         matches = ()
     else:
         matches = _WORD_DIGITS.finditer(text)
