@@ -105,14 +105,17 @@ class Compiled:
     # each entry not pruned in that case with what scoring needs of it (see _candidates).
     starts: dict[str, tuple[Key | None, dict | None]]
     scoring: dict[Key, tuple[tuple[tuple, ...], ...]]
-    # (phrase, case, left, right) -> the entries that may fire there, with the part of their
-    # log-odds that depends on nothing else: base + left term + right term
-    context_cache: dict[tuple, list[tuple]]
+    # (phrase, case, left, right) -> (entry index, base + left term + right term) of each entry
+    # that may fire there: the part of its log-odds that depends on nothing else (numbers only,
+    # so the garbage collector stops tracking these tuples: it does not walk a big cache)
+    context_cache: dict[tuple, tuple[tuple[int, float], ...]]
     # right neighbour -> (ContextModel.logp of it, MU * exp of that)
     right_logp: dict[str, tuple[float, float]]
     # what scoring needs of the model the table was compiled against (the engine does not load
     # the whole model when the compiled table comes from the cache)
     model: ScoringModel
+    # entry index -> (entry, guarded (has a guard or protected phrases), its original's siblings)
+    by_index: list[tuple[Entry, bool, tuple[str, ...]]]
 
 
 class ScoringModel(NamedTuple):
@@ -169,16 +172,18 @@ def compile_rules(rules: tuple[Rule, ...], model: Model) -> Compiled:
     starts = _trie(entries)
     scoring = {}
     for k, v in entries.items():
-        per_entry = [(e, bool(e.rule.guard or e.rule.protect), sibs[e.original], *_term_constants(e, model))
-                     for e in v]
+        per_entry = [(e, *_term_constants(e, model)) for e in v]
         scoring[k] = tuple(
-            tuple((e, e.index, guarded, sibs, e.priors[ci], logits[ci], e.base[ci], lconst, rconst)
-                  for e, guarded, sibs, logits, lconst, rconst in per_entry if e.priors[ci] >= PRUNE_PRIOR)
+            tuple((e.index, e.priors[ci], logits[ci], e.base[ci], lconst, rconst)
+                  for e, logits, lconst, rconst in per_entry if e.priors[ci] >= PRUNE_PRIOR)
             for ci in range(len(CASES))
         )
     scoring_model = ScoringModel(model.context.unigrams, model.context.log_total, model.combiner,
                                  model.general.floor)
-    return Compiled(entries, first, sibs, {}, {}, pairs, starts, scoring, {}, {}, scoring_model)
+    # in the order the entries were numbered
+    by_index = [(e, bool(e.rule.guard or e.rule.protect), sibs[e.original]) for v in entries.values() for e in v]
+    return Compiled(entries, first, sibs, {}, {}, pairs, starts, scoring, {}, {}, scoring_model,
+                    by_index)
 
 
 def _trie(phrases) -> dict[str, tuple[Key | None, dict | None]]:  # type: ignore[no-untyped-def]
@@ -720,7 +725,7 @@ def _scored(
     w_left, w_right, w_seen_l, w_seen_r, w_doc_o, w_doc_s = w[2], w[3], w[7], w[8], w[9], w[10]
     w_gen_l, w_gen_r = w[11], w[12]
     lcache, rcache = compiled.left_cache, compiled.right_cache
-    ccache = compiled.context_cache
+    ccache, by_index = compiled.context_cache, compiled.by_index
     if len(lcache) > _CACHE_LIMIT:
         lcache.clear()
     if len(rcache) > _CACHE_LIMIT:
@@ -768,14 +773,14 @@ def _scored(
         ck = (key, ci, left, right)
         scored = ccache.get(ck)
         if scored is None:
-            scored = []
+            firing = []
             lterms = lcache.get((ci, left))
             if lterms is None:
                 lterms = lcache[ci, left] = {}
             rterms = rcache.get((ci, right))
             if rterms is None:
                 rterms = rcache[ci, right] = {}
-            for e, index, guarded, sibs, p, logit_p, base, lconst, rconst in scoring[key][ci]:
+            for index, p, logit_p, base, lconst, rconst in scoring[key][ci]:
                 lt = lterms.get(index)
                 if lt is None:
                     # w_left * left_gain + w_seen_l * side_gain + w_gen_l * general.left_gain,
@@ -846,15 +851,16 @@ def _scored(
                             elif gg < -6.0:
                                 gg = -6.0
                     rt = rterms[index] = w_right * g + w_seen_r * sg + w_gen_r * gg
-                scored.append((e, index, guarded, sibs, base + lt + rt))
-            ccache[ck] = scored
+                firing.append((index, base + lt + rt))
+            scored = ccache[ck] = tuple(firing)
         if not scored:
             continue
         if one_region is not None:
             factor = one_region
         else:
             factor = regions[bisect.bisect_right(region_starts, t_starts[i]) - 1][1]
-        for e, index, guarded, sibs, local in scored:
+        for index, local in scored:
+            e, guarded, sibs = by_index[index]
             if guarded and not guards.allows(e.rule, toks, i, j, case):
                 continue
             terms = doc_terms.get(index)
