@@ -526,12 +526,18 @@ def _analyze_once(text: str, options: Options) -> Analysis:
     chosen = _decode(cands, toks.n, options.min_confidence)
     repairs: list[Repair] = []
     cases, gaps = toks.cases, toks.gaps
+    cased = _CASED
     for i, j, e, conf in chosen:
         start, end = t_starts[i], t_ends[j - 1]
         found = text[start:end]
         # does token i open a sentence (also for tokens without letters, such as "1000's")?
         at_start = cases[i] == "s" or i == 0 or _SENTENCE_BREAK.search(gaps[i]) is not None
-        replacement = transfer_case(found, e.rule.original, at_start)
+        ck = (found, e.rule.original, at_start)
+        replacement = cased.get(ck, "")
+        if replacement == "":
+            if len(cased) > _CACHE_LIMIT:
+                cased.clear()
+            replacement = cased[ck] = transfer_case(found, e.rule.original, at_start)
         if replacement is None or replacement == found:
             continue
         repairs.append(Repair(start, end, found, replacement, conf, e.rule.id))
@@ -666,6 +672,9 @@ _CASE_INDEX = {c: k for k, c in enumerate(CASES)}
 
 
 _MARKS: dict[str, str | None] = {}
+#: (found, original, at sentence start) -> transfer_case of them ("" for not known yet): the same
+#: phrases are repaired over and over
+_CASED: dict[tuple[str, str, bool], str | None] = {}
 
 
 def _mark(gap: str) -> str | None:
