@@ -19,9 +19,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import compress, repeat
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from . import guards
 from .builtin import Fix, entity_fixes, number_fixes
 from .casing import transfer_case
 from .errors import BYTES_ERROR
@@ -44,7 +43,6 @@ from .model import (
 )
 from .options import Options
 from .repairs import Analysis, Repair
-from .table import Rule, bundled_table_path, default_table, load_table, phrase_key
 from .tokens import (
     _SENTENCE_BREAK,
     SENT_END,
@@ -55,6 +53,12 @@ from .tokens import (
     word_keys,
     word_keys_of,
 )
+
+if TYPE_CHECKING:
+    from .table import Rule
+
+# The table and guard modules are imported where they are used: a text that looks honest is passed
+# through without the table (start-up time of ``echo 'one line' | unspin``).
 
 Key = tuple[str, ...]
 
@@ -139,6 +143,8 @@ class Candidate:
 
 def compile_rules(rules: tuple[Rule, ...], model: Model) -> Compiled:
     """Index rules by spun phrase, with their priors and constant score terms."""
+    from .table import phrase_key
+
     w = model.combiner
     ctx = model.context
     grouped: dict[Key, list[Entry]] = {}
@@ -278,11 +284,15 @@ def _default_compiled() -> Compiled:
     """The bundled table compiled against the bundled model, cached on disk between runs."""
     import hashlib  # here, not at module level: start-up time
 
+    from .table import bundled_table_path, default_table
+
     digest = hashlib.sha256(bundled_table_path().read_bytes()).hexdigest()[:16]
     return cached(f"table-{digest}-{model_digest()}", lambda: compile_rules(default_table(), load_model()))
 
 
 def _compiled_for(options: Options) -> Compiled:
+    from .table import default_table, load_table
+
     if options.table is None and not options.extra_tables:
         base = _default_compiled()
         rules = None
@@ -870,7 +880,7 @@ def _scored(
             factor = regions[bisect.bisect_right(region_starts, t_starts[i]) - 1][1]
         for index, local in scored:
             e, guarded, sibs = by_index[index]
-            if guarded and not guards.allows(e.rule, toks, i, j, case):
+            if guarded and not _guards_allow(e.rule, toks, i, j, case):
                 continue
             terms = doc_terms.get(index)
             if terms is None:
@@ -891,6 +901,12 @@ def _scored(
                 conf = ez / (1.0 + ez)
             add((i, j, e, conf * factor))
     return out
+
+
+def _guards_allow(rule: Rule, toks: Tokens, i: int, j: int, case: str) -> bool:
+    from .guards import allows
+
+    return allows(rule, toks, i, j, case)
 
 
 _ROOT = [0.0] + [k ** 0.5 for k in range(1, 65)]
