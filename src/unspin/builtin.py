@@ -29,13 +29,6 @@ _WORD_DIGITS = re.compile(
 # "x,0" / "x.0" (a letter, a point or comma, a digit); one pattern per punctuation mark, each
 # starting with its literal so the regex engine can skip ahead to it
 _DIGIT_GROUPS = (re.compile(r",(?<=[a-zA-Z],)\d"), re.compile(r"\.(?<=[a-zA-Z]\.)\d"))
-
-
-def _has_digit_group(text: str) -> bool:
-    """Does ``text`` hold a letter, a point or comma, and a digit in a row?"""
-    return any(p.search(text) is not None for p in _DIGIT_GROUPS)
-
-
 _PERCENT = re.compile(r"(?<=\d )p\.c\.(?=\W|$)", re.IGNORECASE)
 
 
@@ -50,17 +43,34 @@ class Fix:
     rule: str
 
 
+_WORD_LENGTHS = sorted({len(w) for w in NUMBER_WORDS})
+
+
+def _word_digit_matches(text: str) -> Iterator[re.Match[str]]:
+    """The matches of ``_WORD_DIGITS.finditer(text)``, tried only where one can start: a number
+    word's length before a letter, mark, digit ("x,0"), which is where every match has its first
+    mark (the words end in ASCII letters; case-insensitive matching keeps their length)."""
+    starts: set[int] = set()
+    for pattern in _DIGIT_GROUPS:
+        for m in pattern.finditer(text):
+            at = m.start()
+            starts.update(at - k for k in _WORD_LENGTHS if at >= k)
+    end = 0
+    for s in sorted(starts):
+        if s >= end:  # like finditer: matches do not overlap
+            m = _WORD_DIGITS.match(text, s)
+            if m is not None:
+                yield m
+                end = m.end()
+
+
 def number_fixes(text: str) -> Iterator[Fix]:
     """Garbled numbers.
 
     >>> [(f.replacement, f.rule) for f in number_fixes("about six,000 people; four.7 p.c. growth")]
     [('6,000', 'number.word_digits'), ('4.7', 'number.word_digits'), ('percent', 'number.percent')]
     """
-    if not _has_digit_group(text):  # cheap test first: most texts have no "x,000"
-        matches = ()
-    else:
-        matches = _WORD_DIGITS.finditer(text)
-    for m in matches:
+    for m in _word_digit_matches(text):
         word = m.group(1)
         if not (word.islower() or word.isupper() or word[1:].islower()):
             continue  # mixed case ("sIx") is not something a spinner writes
