@@ -75,4 +75,3 @@ def test_inlined_terms_are_exact() -> None:
             assert got == _reference(text, compiled)
         compiled.left_cache.clear()
         compiled.right_cache.clear()
-        compiled.context_cache.clear()

@@ -109,17 +109,13 @@ class Compiled:
     # each entry not pruned in that case with what scoring needs of it (see _candidates).
     starts: dict[str, tuple[Key | None, dict | None]]
     scoring: dict[Key, tuple[tuple[tuple, ...], ...]]
-    # (phrase, case, left, right) -> (entry index, base + left term + right term) of each entry
-    # that may fire there: the part of its log-odds that depends on nothing else (numbers only,
-    # so the garbage collector stops tracking these tuples: it does not walk a big cache)
-    context_cache: dict[tuple, tuple[tuple[int, float], ...]]
     # right neighbour -> (ContextModel.logp of it, MU * exp of that)
     right_logp: dict[str, tuple[float, float]]
     # what scoring needs of the model the table was compiled against (the engine does not load
     # the whole model when the compiled table comes from the cache)
     model: ScoringModel
-    # entry index -> (entry, guarded (has a guard or protected phrases), its original's siblings)
-    by_index: list[tuple[Entry, bool, tuple[str, ...]]]
+    # entry index -> (entry, its original's siblings)
+    by_index: list[tuple[Entry, tuple[str, ...]]]
 
 
 class ScoringModel(NamedTuple):
@@ -180,16 +176,16 @@ def compile_rules(rules: tuple[Rule, ...], model: Model) -> Compiled:
     for k, v in entries.items():
         per_entry = [(e, *_term_constants(e, model)) for e in v]
         scoring[k] = tuple(
-            tuple((e.index, e.priors[ci], logits[ci], e.base[ci], lconst, rconst)
+            tuple((e.index, bool(e.rule.guard or e.rule.protect), e.priors[ci], logits[ci], e.base[ci],
+                   lconst, rconst)
                   for e, logits, lconst, rconst in per_entry if e.priors[ci] >= PRUNE_PRIOR)
             for ci in range(len(CASES))
         )
     scoring_model = ScoringModel(model.context.unigrams, model.context.log_total, model.combiner,
                                  model.general.floor)
     # in the order the entries were numbered
-    by_index = [(e, bool(e.rule.guard or e.rule.protect), sibs[e.original]) for v in entries.values() for e in v]
-    return Compiled(entries, first, sibs, {}, {}, pairs, starts, scoring, {}, {}, scoring_model,
-                    by_index)
+    by_index = [(e, sibs[e.original]) for v in entries.values() for e in v]
+    return Compiled(entries, first, sibs, {}, {}, pairs, starts, scoring, {}, scoring_model, by_index)
 
 
 def _trie(phrases) -> dict[str, tuple[Key | None, dict | None]]:  # type: ignore[no-untyped-def]
@@ -744,13 +740,11 @@ def _scored(
     w_left, w_right, w_seen_l, w_seen_r, w_doc_o, w_doc_s = w[2], w[3], w[7], w[8], w[9], w[10]
     w_gen_l, w_gen_r = w[11], w[12]
     lcache, rcache = compiled.left_cache, compiled.right_cache
-    ccache, by_index = compiled.context_cache, compiled.by_index
+    by_index = compiled.by_index
     if len(lcache) > _CACHE_LIMIT:
         lcache.clear()
     if len(rcache) > _CACHE_LIMIT:
         rcache.clear()
-    if len(ccache) > _CACHE_LIMIT:
-        ccache.clear()
     rlogp = compiled.right_logp
     mark_of = _MARKS.get
     if len(rlogp) > _CACHE_LIMIT:
@@ -772,6 +766,9 @@ def _scored(
         elif case == "m":
             continue
         ci = _CASE_INDEX[case]
+        firing = scoring[key][ci]  # the entries not pruned in this letter case
+        if not firing:
+            continue
         # left and right context (tokens.neighbours)
         if i == 0:
             left = SENT_START
@@ -789,99 +786,90 @@ def _scored(
             if m == "":
                 m = _mark(g)
             right = keys[j] if m is None else m
-        ck = (key, ci, left, right)
-        scored = ccache.get(ck)
-        if scored is None:
-            firing = []
-            lterms = lcache.get((ci, left))
-            if lterms is None:
-                lterms = lcache[ci, left] = {}
-            rterms = rcache.get((ci, right))
-            if rterms is None:
-                rterms = rcache[ci, right] = {}
-            for index, p, logit_p, base, lconst, rconst in scoring[key][ci]:
-                lt = lterms.get(index)
-                if lt is None:
-                    # w_left * left_gain + w_seen_l * side_gain + w_gen_l * general.left_gain,
-                    # inlined (see _term_constants)
-                    bi_s, bi_o, lp_s, a_s, lp_o, a_o, side_n, side_k, gen, gbi_o, gbi_s = lconst
-                    d = uni_get(left, 0) + MU
-                    g = ((log((bi_o.get(left, 0) + a_o) / d) - lp_o)
-                         - (log((bi_s.get(left, 0) + a_s) / d) - lp_s))
-                    if g > 6.0:
-                        g = 6.0
-                    elif g < -6.0:
-                        g = -6.0
-                    sg = gg = 0.0
-                    n_ctx = side_n.get(left, 0)
-                    if n_ctx:  # model.side_gain
-                        q = (side_k.get(left, 0) + 2.0 * p) / (n_ctx + 2.0)
-                        if q < 1e-4:
-                            q = 1e-4
-                        elif q > _LOGIT_MAX:
-                            q = _LOGIT_MAX
-                        sg = log(q / (1 - q)) - logit_p
-                        if sg > 4.0:
-                            sg = 4.0
-                        elif sg < -4.0:
-                            sg = -4.0
-                    if gen is not None:  # GeneralLM._gain
-                        c_o, c_s = gbi_o.get(left, 0), gbi_s.get(left, 0)
-                        if c_o or c_s:
-                            gg = log(max(c_o, floor) / max(c_s, floor)) - gen
-                            if gg > 6.0:
-                                gg = 6.0
-                            elif gg < -6.0:
-                                gg = -6.0
-                    lt = lterms[index] = w_left * g + w_seen_l * sg + w_gen_l * gg
-                rt = rterms.get(index)
-                if rt is None:
-                    bi_s, bi_o, d_s, d_o, side_n, side_k, gen, gbi_o, gbi_s = rconst
-                    lpa = rlogp.get(right)
-                    if lpa is None:
-                        lp = log(uni_get(right, 0) + 0.5) - log_total
-                        lpa = rlogp[right] = (lp, MU * exp(lp))
-                    lp, a = lpa
-                    g = ((log((bi_o.get(right, 0) + a) / d_o) - lp)
-                         - (log((bi_s.get(right, 0) + a) / d_s) - lp))
-                    if g > 6.0:
-                        g = 6.0
-                    elif g < -6.0:
-                        g = -6.0
-                    sg = gg = 0.0
-                    n_ctx = side_n.get(right, 0)
-                    if n_ctx:
-                        q = (side_k.get(right, 0) + 2.0 * p) / (n_ctx + 2.0)
-                        if q < 1e-4:
-                            q = 1e-4
-                        elif q > _LOGIT_MAX:
-                            q = _LOGIT_MAX
-                        sg = log(q / (1 - q)) - logit_p
-                        if sg > 4.0:
-                            sg = 4.0
-                        elif sg < -4.0:
-                            sg = -4.0
-                    if gen is not None:
-                        c_o, c_s = gbi_o.get(right, 0), gbi_s.get(right, 0)
-                        if c_o or c_s:
-                            gg = log(max(c_o, floor) / max(c_s, floor)) - gen
-                            if gg > 6.0:
-                                gg = 6.0
-                            elif gg < -6.0:
-                                gg = -6.0
-                    rt = rterms[index] = w_right * g + w_seen_r * sg + w_gen_r * gg
-                firing.append((index, base + lt + rt))
-            scored = ccache[ck] = tuple(firing)
-        if not scored:
-            continue
+        lterms = lcache.get((ci, left))
+        if lterms is None:
+            lterms = lcache[ci, left] = {}
+        rterms = rcache.get((ci, right))
+        if rterms is None:
+            rterms = rcache[ci, right] = {}
         if one_region is not None:
             factor = one_region
         else:
             factor = regions[bisect.bisect_right(region_starts, t_starts[i]) - 1][1]
-        for index, local in scored:
-            e, guarded, sibs = by_index[index]
+        for index, guarded, p, logit_p, base, lconst, rconst in firing:
+            e, sibs = by_index[index]
             if guarded and not _guards_allow(e.rule, toks, i, j, case):
                 continue
+            lt = lterms.get(index)
+            if lt is None:
+                # w_left * left_gain + w_seen_l * side_gain + w_gen_l * general.left_gain,
+                # inlined (see _term_constants)
+                bi_s, bi_o, lp_s, a_s, lp_o, a_o, side_n, side_k, gen, gbi_o, gbi_s = lconst
+                d = uni_get(left, 0) + MU
+                g = ((log((bi_o.get(left, 0) + a_o) / d) - lp_o)
+                     - (log((bi_s.get(left, 0) + a_s) / d) - lp_s))
+                if g > 6.0:
+                    g = 6.0
+                elif g < -6.0:
+                    g = -6.0
+                sg = gg = 0.0
+                n_ctx = side_n.get(left, 0)
+                if n_ctx:  # model.side_gain
+                    q = (side_k.get(left, 0) + 2.0 * p) / (n_ctx + 2.0)
+                    if q < 1e-4:
+                        q = 1e-4
+                    elif q > _LOGIT_MAX:
+                        q = _LOGIT_MAX
+                    sg = log(q / (1 - q)) - logit_p
+                    if sg > 4.0:
+                        sg = 4.0
+                    elif sg < -4.0:
+                        sg = -4.0
+                if gen is not None:  # GeneralLM._gain
+                    c_o, c_s = gbi_o.get(left, 0), gbi_s.get(left, 0)
+                    if c_o or c_s:
+                        gg = log(max(c_o, floor) / max(c_s, floor)) - gen
+                        if gg > 6.0:
+                            gg = 6.0
+                        elif gg < -6.0:
+                            gg = -6.0
+                lt = lterms[index] = w_left * g + w_seen_l * sg + w_gen_l * gg
+            rt = rterms.get(index)
+            if rt is None:
+                bi_s, bi_o, d_s, d_o, side_n, side_k, gen, gbi_o, gbi_s = rconst
+                lpa = rlogp.get(right)
+                if lpa is None:
+                    lp = log(uni_get(right, 0) + 0.5) - log_total
+                    lpa = rlogp[right] = (lp, MU * exp(lp))
+                lp, a = lpa
+                g = ((log((bi_o.get(right, 0) + a) / d_o) - lp)
+                     - (log((bi_s.get(right, 0) + a) / d_s) - lp))
+                if g > 6.0:
+                    g = 6.0
+                elif g < -6.0:
+                    g = -6.0
+                sg = gg = 0.0
+                n_ctx = side_n.get(right, 0)
+                if n_ctx:
+                    q = (side_k.get(right, 0) + 2.0 * p) / (n_ctx + 2.0)
+                    if q < 1e-4:
+                        q = 1e-4
+                    elif q > _LOGIT_MAX:
+                        q = _LOGIT_MAX
+                    sg = log(q / (1 - q)) - logit_p
+                    if sg > 4.0:
+                        sg = 4.0
+                    elif sg < -4.0:
+                        sg = -4.0
+                if gen is not None:
+                    c_o, c_s = gbi_o.get(right, 0), gbi_s.get(right, 0)
+                    if c_o or c_s:
+                        gg = log(max(c_o, floor) / max(c_s, floor)) - gen
+                        if gg > 6.0:
+                            gg = 6.0
+                        elif gg < -6.0:
+                            gg = -6.0
+                rt = rterms[index] = w_right * g + w_seen_r * sg + w_gen_r * gg
             terms = doc_terms.get(index)
             if terms is None:
                 total = group_total.get(e.original)
@@ -892,7 +880,7 @@ def _scored(
                 d_s -= 1
                 terms = doc_terms[index] = (w_doc_o * log1p(d_o), w_doc_s * log1p(d_s))
             # z = base + left term + right term + document terms, summed in this order
-            z = local + terms[0] + terms[1]
+            z = base + lt + rt + terms[0] + terms[1]
             # sigmoid(z), inlined
             if z >= 0:
                 conf = 1.0 / (1.0 + exp(-z))
