@@ -99,9 +99,10 @@ class Compiled:
     entries: dict[Key, tuple[Entry, ...]]
     first_words: dict[str, int]
     siblings: dict[Key, tuple[Key, ...]]
-    # (case index, neighbour) -> {entry index: the entry's left (right) context term there}
-    left_cache: dict[tuple[int, str], dict[int, float]]
-    right_cache: dict[tuple[int, str], dict[int, float]]
+    # neighbour -> {term id (entry index * 4 + case index): the entry's left (right) context
+    # term there, in that letter case}
+    left_cache: dict[str, dict[int, float]]
+    right_cache: dict[str, dict[int, float]]
     pairs: frozenset[tuple[str, str]]  # every (spun, original) of the table, pruned or not
     # For matching fast, a trie of the phrases: first word -> (the one-word phrase if it is one,
     # else None; the next words of longer phrases, or None), each next word -> (the phrase ending
@@ -176,8 +177,8 @@ def compile_rules(rules: tuple[Rule, ...], model: Model) -> Compiled:
     for k, v in entries.items():
         per_entry = [(e, *_term_constants(e, model)) for e in v]
         scoring[k] = tuple(
-            tuple((e.index, bool(e.rule.guard or e.rule.protect), e.priors[ci], logits[ci], e.base[ci],
-                   lconst, rconst)
+            tuple((e.index, e.index * len(CASES) + ci, bool(e.rule.guard or e.rule.protect),
+                   e.priors[ci], logits[ci], e.base[ci], lconst, rconst)
                   for e, logits, lconst, rconst in per_entry if e.priors[ci] >= PRUNE_PRIOR)
             for ci in range(len(CASES))
         )
@@ -185,7 +186,8 @@ def compile_rules(rules: tuple[Rule, ...], model: Model) -> Compiled:
                                  model.general.floor)
     # in the order the entries were numbered
     by_index = [(e, sibs[e.original]) for v in entries.values() for e in v]
-    return Compiled(entries, first, sibs, {}, {}, pairs, starts, scoring, {}, scoring_model, by_index)
+    return Compiled(entries, first, sibs, {}, {}, pairs, starts, scoring, {}, scoring_model,
+                    by_index)
 
 
 def _trie(phrases) -> dict[str, tuple[Key | None, dict | None]]:  # type: ignore[no-untyped-def]
@@ -786,21 +788,21 @@ def _scored(
             if m == "":
                 m = _mark(g)
             right = keys[j] if m is None else m
-        lterms = lcache.get((ci, left))
+        lterms = lcache.get(left)
         if lterms is None:
-            lterms = lcache[ci, left] = {}
-        rterms = rcache.get((ci, right))
+            lterms = lcache[left] = {}
+        rterms = rcache.get(right)
         if rterms is None:
-            rterms = rcache[ci, right] = {}
+            rterms = rcache[right] = {}
         if one_region is not None:
             factor = one_region
         else:
             factor = regions[bisect.bisect_right(region_starts, t_starts[i]) - 1][1]
-        for index, guarded, p, logit_p, base, lconst, rconst in firing:
+        for index, term_id, guarded, p, logit_p, base, lconst, rconst in firing:
             e, sibs = by_index[index]
             if guarded and not _guards_allow(e.rule, toks, i, j, case):
                 continue
-            lt = lterms.get(index)
+            lt = lterms.get(term_id)
             if lt is None:
                 # w_left * left_gain + w_seen_l * side_gain + w_gen_l * general.left_gain,
                 # inlined (see _term_constants)
@@ -833,8 +835,8 @@ def _scored(
                             gg = 6.0
                         elif gg < -6.0:
                             gg = -6.0
-                lt = lterms[index] = w_left * g + w_seen_l * sg + w_gen_l * gg
-            rt = rterms.get(index)
+                lt = lterms[term_id] = w_left * g + w_seen_l * sg + w_gen_l * gg
+            rt = rterms.get(term_id)
             if rt is None:
                 bi_s, bi_o, d_s, d_o, side_n, side_k, gen, gbi_o, gbi_s = rconst
                 lpa = rlogp.get(right)
@@ -869,7 +871,7 @@ def _scored(
                             gg = 6.0
                         elif gg < -6.0:
                             gg = -6.0
-                rt = rterms[index] = w_right * g + w_seen_r * sg + w_gen_r * gg
+                rt = rterms[term_id] = w_right * g + w_seen_r * sg + w_gen_r * gg
             terms = doc_terms.get(index)
             if terms is None:
                 total = group_total.get(e.original)
