@@ -516,9 +516,16 @@ def _analyze_once(text: str, options: Options) -> Analysis:
     compiled = _compiled_for(options)
     cands = _scored(toks, compiled, regions)  # (i, j, entry, confidence)
     t_starts, t_ends = toks.starts, toks.ends
-    if fixed:
-        blocked = [(f.start, f.end) for f in fixed]
-        cands = [c for c in cands if not _overlaps(t_starts[c[0]], t_ends[c[1] - 1], blocked)]
+    if fixed:  # sorted and not overlapping (see _builtin_fixes): their ends are sorted too
+        fixed_starts, fixed_ends = [f.start for f in fixed], [f.end for f in fixed]
+        n_fixed = len(fixed)
+        kept = []
+        for c in cands:
+            # the first fix ending after the candidate's start is the only one that may overlap it
+            k = bisect.bisect_right(fixed_ends, t_starts[c[0]])
+            if k == n_fixed or fixed_starts[k] >= t_ends[c[1] - 1]:
+                kept.append(c)
+        cands = kept
     if all_quoted and cands:
         if quote_of is None:
             quote_of = _quote_mask(t_starts, all_quoted)
