@@ -942,7 +942,9 @@ def _decode(
         for c in by_start[starts[q]]:
             i, j, _, conf = c
             span = j - i
-            gain = conf * (_ROOT[span] if span < 65 else span ** 0.5) + best[bisect_left(starts, j)]
+            # the first start >= j: the next start for a one-word candidate (starts are distinct)
+            after = best[q + 1] if span == 1 else best[bisect_left(starts, j)]
+            gain = conf * (_ROOT[span] if span < 65 else span ** 0.5) + after
             if gain > b:
                 b = gain
                 pick = c
