@@ -20,7 +20,7 @@ def _reference(text: str, compiled: engine.Compiled) -> list[tuple[int, int, int
     model = load_model()
     ctx, general, w = model.context, model.general, model.combiner
     toks = tokenize(text)
-    cands = engine._candidates(text, toks, compiled, model, [(0, 1.0)])
+    cands = engine._candidates(text, toks, compiled, [(0, 1.0)])
     keys = [t.key for t in toks]
     longest = max(map(len, compiled.entries))
     found = [(i, i + m, tuple(keys[i : i + m])) for i in range(len(keys))
@@ -71,8 +71,7 @@ def test_inlined_terms_are_exact() -> None:
         # cold caches, then warm ones: both paths give the reference floats bit for bit
         for _ in range(2):
             got = [(c.i, c.j, c.entry.index, c.confidence)
-                   for c in engine._candidates(text, Tokens(text), compiled, load_model(), [(0, 1.0)])]
+                   for c in engine._candidates(text, Tokens(text), compiled, [(0, 1.0)])]
             assert got == _reference(text, compiled)
         compiled.left_cache.clear()
         compiled.right_cache.clear()
-        compiled.context_cache.clear()

@@ -28,6 +28,21 @@ def test_tokens_match_reference() -> None:
         assert word_keys_of(toks) == word_keys(text), repr(text)
 
 
+def test_split_pattern_matches_word_pattern() -> None:
+    """The tokens' split pattern (rewritten to start with a character class) finds exactly the
+    words of WORD_RE."""
+    from unspin.tokens import _SPLIT_RE, WORD_RE
+
+    rng = random.Random(4)
+    pieces = ["1", "23", ",", ".", "4,5", "6.7.8", "a", "Bc", "’", "'", " ", "_", "é", "٣", "²",
+              "x1", "1x"]
+    texts = _random_texts(2000, seed=5) + [
+        "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))) for _ in range(5000)]
+    for t in texts:
+        spans = [m.span() for m in WORD_RE.finditer(t)]
+        assert [m.span() for m in _SPLIT_RE.finditer(t)] == spans, t
+
+
 def test_lower_case_assumption() -> None:
     """word_keys_of reuses the tokens' keys unless the text has "İ" or "Σ": every other code point
     whose lower case differs lowers to one code point of the same word/digit/punctuation class."""
@@ -54,7 +69,20 @@ def test_builtin_regexes_match_reference() -> None:
     for _ in range(20000):
         t = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 25)))
         assert [m.span() for m in builtin._NAME_SPAN.finditer(t)] == [m.span() for m in name_ref.finditer(t)], t
-        assert (builtin._DIGIT_GROUP.search(t) is None) == (digit_ref.search(t) is None), t
+        hits = sorted(m.start() for p in builtin._DIGIT_GROUPS for m in p.finditer(t))
+        assert hits == [m.start() + 1 for m in digit_ref.finditer(t)], t
+
+
+def test_word_digit_matches_are_finditer() -> None:
+    from unspin import builtin
+
+    rng = random.Random(6)
+    pieces = ["six", "Six", "SIX", "sIx", "seventeen", "ten", "one", "twenty", "ſix", "eight", "a",
+              "x", ",", ".", "0", "12", "٣", " ", "_", "’", "-", "\n", "é"]
+    for _ in range(20000):
+        t = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 25)))
+        got = [(m.span(), m.groups()) for m in builtin._word_digit_matches(t)]
+        assert got == [(m.span(), m.groups()) for m in builtin._WORD_DIGITS.finditer(t)], t
 
 
 def _quote_membership(toks, spans: list[tuple[int, int]]) -> list[bool]:

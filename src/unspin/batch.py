@@ -525,6 +525,9 @@ def init_worker(option_kwargs: dict[str, Any], block_size: int) -> None:
     except Exception:
         pass  # a real problem resurfaces, per file, in the report
     _WORKER.update(options=options, block_size=block_size)
+    from unspin.process import tune_gc
+
+    tune_gc()
 
 
 def work(task: tuple[str, str, str]) -> FileResult:

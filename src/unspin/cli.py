@@ -949,4 +949,7 @@ cli = DefaultGroup(name="unspin", default=fix, commands={"batch": batch}, add_he
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point (``unspin``)."""
+    from .process import tune_gc
+
+    tune_gc()
     cli.main(args=argv, prog_name="unspin")

@@ -19,8 +19,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import compress, repeat
+from typing import TYPE_CHECKING, NamedTuple
 
-from . import guards
 from .builtin import Fix, entity_fixes, number_fixes
 from .casing import transfer_case
 from .errors import BYTES_ERROR
@@ -43,7 +43,6 @@ from .model import (
 )
 from .options import Options
 from .repairs import Analysis, Repair
-from .table import Rule, bundled_table_path, default_table, load_table, phrase_key
 from .tokens import (
     _SENTENCE_BREAK,
     SENT_END,
@@ -54,6 +53,12 @@ from .tokens import (
     word_keys,
     word_keys_of,
 )
+
+if TYPE_CHECKING:
+    from .table import Rule
+
+# The table and guard modules are imported where they are used: a text that looks honest is passed
+# through without the table (start-up time of ``echo 'one line' | unspin``).
 
 Key = tuple[str, ...]
 
@@ -94,20 +99,33 @@ class Compiled:
     entries: dict[Key, tuple[Entry, ...]]
     first_words: dict[str, int]
     siblings: dict[Key, tuple[Key, ...]]
-    left_cache: dict[tuple[int, int, str], float]
-    right_cache: dict[tuple[int, int, str], float]
+    # neighbour -> {term id (entry index * 4 + case index): the entry's left (right) context
+    # term there, in that letter case}
+    left_cache: dict[str, dict[int, float]]
+    right_cache: dict[str, dict[int, float]]
     pairs: frozenset[tuple[str, str]]  # every (spun, original) of the table, pruned or not
     # For matching fast, a trie of the phrases: first word -> (the one-word phrase if it is one,
     # else None; the next words of longer phrases, or None), each next word -> (the phrase ending
-    # there or None; the words after it or None); and per phrase, each entry with what scoring
-    # needs of it (see _candidates).
+    # there or None; the words after it or None); and per phrase and letter case (l, c, s, u),
+    # each entry not pruned in that case with what scoring needs of it (see _candidates).
     starts: dict[str, tuple[Key | None, dict | None]]
-    scoring: dict[Key, tuple[tuple, ...]]
-    # (phrase, case, left, right) -> the entries that may fire there, with the part of their
-    # log-odds that depends on nothing else: base + left term + right term
-    context_cache: dict[tuple, list[tuple]]
+    scoring: dict[Key, tuple[tuple[tuple, ...], ...]]
     # right neighbour -> (ContextModel.logp of it, MU * exp of that)
     right_logp: dict[str, tuple[float, float]]
+    # what scoring needs of the model the table was compiled against (the engine does not load
+    # the whole model when the compiled table comes from the cache)
+    model: ScoringModel
+    # entry index -> (entry, its original's siblings)
+    by_index: list[tuple[Entry, tuple[str, ...]]]
+
+
+class ScoringModel(NamedTuple):
+    """The parts of a :class:`Model` that scoring reads besides the compiled table."""
+
+    unigrams: dict[str, int]  # ContextModel.unigrams
+    log_total: float  # ContextModel.log_total
+    combiner: list[float]
+    general_floor: float  # GeneralLM.floor
 
 
 @dataclass(slots=True)
@@ -122,6 +140,8 @@ class Candidate:
 
 def compile_rules(rules: tuple[Rule, ...], model: Model) -> Compiled:
     """Index rules by spun phrase, with their priors and constant score terms."""
+    from .table import phrase_key
+
     w = model.combiner
     ctx = model.context
     grouped: dict[Key, list[Entry]] = {}
@@ -153,12 +173,21 @@ def compile_rules(rules: tuple[Rule, ...], model: Model) -> Compiled:
     sibs = sibling_index((e.spun, e.original) for v in entries.values() for e in v)
     pairs = frozenset((r.spun.lower(), r.original.lower()) for r in rules)
     starts = _trie(entries)
-    scoring = {
-        k: tuple((e, bool(e.rule.guard or e.rule.protect), sibs[e.original], *_term_constants(e, model))
-                 for e in v)
-        for k, v in entries.items()
-    }
-    return Compiled(entries, first, sibs, {}, {}, pairs, starts, scoring, {}, {})
+    scoring = {}
+    for k, v in entries.items():
+        per_entry = [(e, *_term_constants(e, model)) for e in v]
+        scoring[k] = tuple(
+            tuple((e.index, e.index * len(CASES) + ci, bool(e.rule.guard or e.rule.protect),
+                   e.priors[ci], logits[ci], e.base[ci], lconst, rconst)
+                  for e, logits, lconst, rconst in per_entry if e.priors[ci] >= PRUNE_PRIOR)
+            for ci in range(len(CASES))
+        )
+    scoring_model = ScoringModel(model.context.unigrams, model.context.log_total, model.combiner,
+                                 model.general.floor)
+    # in the order the entries were numbered
+    by_index = [(e, sibs[e.original]) for v in entries.values() for e in v]
+    return Compiled(entries, first, sibs, {}, {}, pairs, starts, scoring, {}, scoring_model,
+                    by_index)
 
 
 def _trie(phrases) -> dict[str, tuple[Key | None, dict | None]]:  # type: ignore[no-untyped-def]
@@ -185,8 +214,14 @@ def _term_constants(e: Entry, model: Model) -> tuple[tuple, tuple, tuple]:
     """What the left and right context terms of ``e`` need that does not depend on the neighbour:
     the engine evaluates ``model.left_gain``, ``side_gain`` and ``GeneralLM.left_gain`` (and their
     right-hand twins) inline from these, with the same floating-point operations in the same
-    order (``tests/test_fast_paths.py`` checks that the results are identical)."""
+    order (``tests/test_engine_terms.py`` checks that the results are identical).
+
+    Counts keyed by the neighbour and something of ``e`` ("left stated" in the context bigrams)
+    come as dicts keyed by the neighbour alone (see :func:`_by_neighbour`): the engine looks up
+    the neighbour's string, whose hash Python keeps, in a small dict, instead of building and
+    hashing a new key in a big one."""
     ctx, general = model.context, model.general
+    index = _by_neighbour(model)
     s0, o0, s1, o1 = e.spun[0], e.original[0], e.spun[-1], e.original[-1]
     lp_s, lp_o = ctx.logp(s0), ctx.logp(o0)
     gen = None  # general.left_gain / right_gain are 0.0 whatever the neighbour
@@ -196,11 +231,50 @@ def _term_constants(e: Entry, model: Model) -> tuple[tuple, tuple, tuple]:
             gen = math.log(u_o / u_s)
     k_prefix = e.original_text + "\t" + e.spun_text + "\t"
     logits = tuple(logit(p) for p in e.priors)
-    left = (" " + s0, " " + o0, lp_s, MU * math.exp(lp_s), lp_o, MU * math.exp(lp_o),
-            e.spun_text + "\t<", k_prefix + "<", gen)
-    right = (s1 + " ", o1 + " ", ctx.unigrams.get(s1, 0) + MU, ctx.unigrams.get(o1, 0) + MU,
-             e.spun_text + "\t>", k_prefix + ">", gen)
+
+    def counts(table: str, affix: str) -> dict[str, int]:
+        return index[table].get(affix, _NO_COUNTS)
+
+    left = (counts("bigrams", " " + s0), counts("bigrams", " " + o0),
+            lp_s, MU * math.exp(lp_s), lp_o, MU * math.exp(lp_o),
+            counts("side", e.spun_text + "\t<"), counts("side", k_prefix + "<"), gen,
+            counts("general", " " + o0), counts("general", " " + s0))
+    right = (counts("bigrams", s1 + " "), counts("bigrams", o1 + " "),
+             ctx.unigrams.get(s1, 0) + MU, ctx.unigrams.get(o1, 0) + MU,
+             counts("side", e.spun_text + "\t>"), counts("side", k_prefix + ">"), gen,
+             counts("general", o1 + " "), counts("general", s1 + " "))
     return logits, left, right
+
+
+_NO_COUNTS: dict[str, int] = {}
+
+
+@functools.cache
+def _by_neighbour(model: Model) -> dict[str, dict[str, dict[str, int]]]:
+    """The model's pair counts split at each separator, per table ("bigrams" and "general": at a
+    space, "side": after a tab and "<" or ">"): affix -> {neighbour: count}, so that
+    ``counts[affix + w] == index[affix][w]`` for a prefix affix and ``counts[w + affix] ==
+    index[affix][w]`` for a suffix affix (" stated"), for every string ``w``."""
+    canon: dict[str, str] = {}  # one string object per neighbour: pickled once
+    word = canon.setdefault
+
+    def split(counts: dict[str, int], sep: str, side_marks: bool) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for k, v in counts.items():
+            pos = k.find(sep)
+            while pos >= 0:
+                if side_marks:
+                    if k[pos + 1 : pos + 2] in ("<", ">"):
+                        out.setdefault(k[: pos + 2], {})[word(k[pos + 2 :], k[pos + 2 :])] = v
+                else:
+                    out.setdefault(k[: pos + 1], {})[word(k[pos + 1 :], k[pos + 1 :])] = v
+                    out.setdefault(k[pos:], {})[word(k[:pos], k[:pos])] = v
+                pos = k.find(sep, pos + 1)
+        return out
+
+    return {"bigrams": split(model.context.bigrams, " ", False),
+            "general": split(model.general.bigrams, " ", False),
+            "side": split(model.side, "\t", True)}
 
 
 @functools.cache
@@ -208,11 +282,15 @@ def _default_compiled() -> Compiled:
     """The bundled table compiled against the bundled model, cached on disk between runs."""
     import hashlib  # here, not at module level: start-up time
 
+    from .table import bundled_table_path, default_table
+
     digest = hashlib.sha256(bundled_table_path().read_bytes()).hexdigest()[:16]
     return cached(f"table-{digest}-{model_digest()}", lambda: compile_rules(default_table(), load_model()))
 
 
 def _compiled_for(options: Options) -> Compiled:
+    from .table import default_table, load_table
+
     if options.table is None and not options.extra_tables:
         base = _default_compiled()
         rules = None
@@ -317,7 +395,7 @@ def candidates(text: str, options: Options) -> list[Repair]:
     else:
         regions = [(0, 1.0)]
     out = []
-    for c in _candidates(text, toks, _compiled_for(options), load_model(), regions):
+    for c in _candidates(text, toks, _compiled_for(options), regions):
         start, end = toks.starts[c.i], toks.ends[c.j - 1]
         rep = transfer_case(text[start:end], c.entry.rule.original, toks.cases[c.i] == "s")
         if rep is not None:
@@ -437,37 +515,49 @@ def _analyze_once(text: str, options: Options) -> Analysis:
     if doc_factor < options.min_confidence or doc_factor == 0.0:
         # No table repair can reach the threshold in this document; built-in ones still may.
         return _result(text, [], fixed, spin)
-    model = load_model()
     compiled = _compiled_for(options)
-    cands = _candidates(text, toks, compiled, model, regions)
+    cands = _scored(toks, compiled, regions)  # (i, j, entry, confidence)
     t_starts, t_ends = toks.starts, toks.ends
-    if fixed:
-        blocked = [(f.start, f.end) for f in fixed]
-        cands = [c for c in cands if not _overlaps(t_starts[c.i], t_ends[c.j - 1], blocked)]
+    if fixed:  # sorted and not overlapping (see _builtin_fixes): their ends are sorted too
+        fixed_starts, fixed_ends = [f.start for f in fixed], [f.end for f in fixed]
+        n_fixed = len(fixed)
+        kept = []
+        for c in cands:
+            # the first fix ending after the candidate's start is the only one that may overlap it
+            k = bisect.bisect_right(fixed_ends, t_starts[c[0]])
+            if k == n_fixed or fixed_starts[k] >= t_ends[c[1] - 1]:
+                kept.append(c)
+        cands = kept
     if all_quoted and cands:
         if quote_of is None:
             quote_of = _quote_mask(t_starts, all_quoted)
         kept = []
         for c in cands:
-            if quote_of.find(1, c.i, c.j) >= 0:
-                if c.entry.rule.family == "contraction":
+            i, j, e, conf = c
+            if quote_of.find(1, i, j) >= 0:
+                if e.rule.family == "contraction":
                     continue  # contractions are honest in quoted speech
-                c.confidence *= quote_factor
+                c = (i, j, e, conf * quote_factor)
             kept.append(c)
         cands = kept
     chosen = _decode(cands, toks.n, options.min_confidence)
     repairs: list[Repair] = []
     cases, gaps = toks.cases, toks.gaps
-    for c in chosen:
-        i = c.i
-        start, end = t_starts[i], t_ends[c.j - 1]
+    cased = _CASED
+    for i, j, e, conf in chosen:
+        start, end = t_starts[i], t_ends[j - 1]
         found = text[start:end]
         # does token i open a sentence (also for tokens without letters, such as "1000's")?
         at_start = cases[i] == "s" or i == 0 or _SENTENCE_BREAK.search(gaps[i]) is not None
-        replacement = transfer_case(found, c.entry.rule.original, at_start)
+        ck = (found, e.rule.original, at_start)
+        replacement = cased.get(ck, "")
+        if replacement == "":
+            if len(cased) > _CACHE_LIMIT:
+                cased.clear()
+            replacement = cased[ck] = transfer_case(found, e.rule.original, at_start)
         if replacement is None or replacement == found:
             continue
-        repairs.append(Repair(start, end, found, replacement, c.confidence, c.entry.rule.id))
+        repairs.append(Repair(start, end, found, replacement, conf, e.rule.id))
     return _result(text, repairs, fixed, spin)
 
 
@@ -604,6 +694,9 @@ _CASE_INDEX = {c: k for k, c in enumerate(CASES)}
 
 
 _MARKS: dict[str, str | None] = {}
+#: (found, original, at sentence start) -> transfer_case of them ("" for not known yet): the same
+#: phrases are repaired over and over
+_CASED: dict[tuple[str, str, bool], str | None] = {}
 
 
 def _mark(gap: str) -> str | None:
@@ -620,11 +713,19 @@ _PLAIN_GAPS = frozenset({"", " ", "  "})  # at most two plain spaces (see tokens
 
 
 def _candidates(
-    text: str, toks: Tokens | Sequence[Token], compiled: Compiled, model: Model,
-    regions: list[tuple[int, float]],
+    text: str, toks: Tokens | Sequence[Token], compiled: Compiled, regions: list[tuple[int, float]],
 ) -> list[Candidate]:
+    """Every candidate repair of the table in ``text``, scored (see :func:`_scored`)."""
     if not isinstance(toks, Tokens):
         toks = Tokens.from_tokens(text, toks)
+    return [Candidate(*c) for c in _scored(toks, compiled, regions)]
+
+
+def _scored(
+    toks: Tokens, compiled: Compiled, regions: list[tuple[int, float]],
+) -> list[tuple[int, int, Entry, float]]:
+    """(i, j, entry, confidence) of every table phrase found on tokens [i, j), for each entry of
+    it that may fire there, in order of (i, j)."""
     starts_of, scoring = compiled.starts, compiled.scoring
     n = toks.n
     keys, gaps = toks.keys, toks.gaps
@@ -650,59 +751,28 @@ def _candidates(
     counter = phrase_counter(keys, found)
     count = counter.get
     group_total: dict[Key, int] = {}
-    ctx, w = model.context, model.combiner
+    unigrams, log_total, w, floor = compiled.model
+    uni_get = unigrams.get
     w_left, w_right, w_seen_l, w_seen_r, w_doc_o, w_doc_s = w[2], w[3], w[7], w[8], w[9], w[10]
-    w_gen_l, w_gen_r, general = w[11], w[12], model.general
+    w_gen_l, w_gen_r = w[11], w[12]
     lcache, rcache = compiled.left_cache, compiled.right_cache
-    ccache = compiled.context_cache
+    by_index = compiled.by_index
     if len(lcache) > _CACHE_LIMIT:
         lcache.clear()
     if len(rcache) > _CACHE_LIMIT:
         rcache.clear()
-    if len(ccache) > _CACHE_LIMIT:
-        ccache.clear()
     rlogp = compiled.right_logp
     mark_of = _MARKS.get
     if len(rlogp) > _CACHE_LIMIT:
         rlogp.clear()
-    uni_get, bi_get, log_total = ctx.unigrams.get, ctx.bigrams.get, ctx.log_total
-    side_get, gbi_get, floor = model.side.get, general.bigrams.get, general.floor
     log = math.log
-
-    def side_and_general(n_key: str, k_key: str, word: str, p: float, logit_p: float,
-                         pair_o: str, pair_s: str, gen: float | None) -> tuple[float, float]:
-        """model.side_gain and GeneralLM._gain for one neighbour, inlined (same float operations)."""
-        n_ctx = side_get(n_key + word, 0)
-        sg = 0.0
-        if n_ctx:
-            q = (side_get(k_key + word, 0) + 2.0 * p) / (n_ctx + 2.0)
-            if q < 1e-4:
-                q = 1e-4
-            elif q > _LOGIT_MAX:
-                q = _LOGIT_MAX
-            sg = log(q / (1 - q)) - logit_p
-            if sg > 4.0:
-                sg = 4.0
-            elif sg < -4.0:
-                sg = -4.0
-        gg = 0.0
-        if gen is not None:
-            c_o, c_s = gbi_get(pair_o, 0), gbi_get(pair_s, 0)
-            if c_o or c_s:
-                gg = log(max(c_o, floor) / max(c_s, floor)) - gen
-                if gg > 6.0:
-                    gg = 6.0
-                elif gg < -6.0:
-                    gg = -6.0
-        return sg, gg
-
     cases = toks.cases
     region_starts = [a for a, _ in regions]
     one_region = regions[0][1] if len(regions) == 1 else None
     t_starts = toks.starts
     exp, log1p = math.exp, math.log1p
     doc_terms: dict[int, tuple[float, float]] = {}  # entry index -> its two document terms here
-    out: list[Candidate] = []
+    out: list[tuple[int, int, Entry, float]] = []
     add = out.append
     for i, j, key in found:
         # letter case of the phrase (tokens.span_case)
@@ -712,6 +782,9 @@ def _candidates(
         elif case == "m":
             continue
         ci = _CASE_INDEX[case]
+        firing = scoring[key][ci]  # the entries not pruned in this letter case
+        if not firing:
+            continue
         # left and right context (tokens.neighbours)
         if i == 0:
             left = SENT_START
@@ -729,60 +802,91 @@ def _candidates(
             if m == "":
                 m = _mark(g)
             right = keys[j] if m is None else m
-        ck = (key, ci, left, right)
-        scored = ccache.get(ck)
-        if scored is None:
-            scored = []
-            for e, guarded, sibs, logits, lconst, rconst in scoring[key]:
-                p = e.priors[ci]
-                if p < PRUNE_PRIOR:
-                    continue
-                lk = (e.index, ci, left)
-                lt = lcache.get(lk)
-                if lt is None:
-                    # w_left * left_gain + w_seen_l * side_gain + w_gen_l * general.left_gain,
-                    # inlined (see _term_constants)
-                    sfx_s, sfx_o, lp_s, a_s, lp_o, a_o, n_key, k_key, gen = lconst
-                    d = uni_get(left, 0) + MU
-                    pair_s, pair_o = left + sfx_s, left + sfx_o
-                    g = ((log((bi_get(pair_o, 0) + a_o) / d) - lp_o)
-                         - (log((bi_get(pair_s, 0) + a_s) / d) - lp_s))
-                    if g > 6.0:
-                        g = 6.0
-                    elif g < -6.0:
-                        g = -6.0
-                    sg, gg = side_and_general(n_key, k_key, left, p, logits[ci], pair_o, pair_s, gen)
-                    lt = lcache[lk] = w_left * g + w_seen_l * sg + w_gen_l * gg
-                rk = (e.index, ci, right)
-                rt = rcache.get(rk)
-                if rt is None:
-                    pfx_s, pfx_o, d_s, d_o, n_key, k_key, gen = rconst
-                    lpa = rlogp.get(right)
-                    if lpa is None:
-                        lp = log(uni_get(right, 0) + 0.5) - log_total
-                        lpa = rlogp[right] = (lp, MU * exp(lp))
-                    lp, a = lpa
-                    pair_s, pair_o = pfx_s + right, pfx_o + right
-                    g = ((log((bi_get(pair_o, 0) + a) / d_o) - lp)
-                         - (log((bi_get(pair_s, 0) + a) / d_s) - lp))
-                    if g > 6.0:
-                        g = 6.0
-                    elif g < -6.0:
-                        g = -6.0
-                    sg, gg = side_and_general(n_key, k_key, right, p, logits[ci], pair_o, pair_s, gen)
-                    rt = rcache[rk] = w_right * g + w_seen_r * sg + w_gen_r * gg
-                scored.append((e, guarded, sibs, e.base[ci] + lt + rt))
-            ccache[ck] = scored
-        if not scored:
-            continue
+        lterms = lcache.get(left)
+        if lterms is None:
+            lterms = lcache[left] = {}
+        rterms = rcache.get(right)
+        if rterms is None:
+            rterms = rcache[right] = {}
         if one_region is not None:
             factor = one_region
         else:
             factor = regions[bisect.bisect_right(region_starts, t_starts[i]) - 1][1]
-        for e, guarded, sibs, local in scored:
-            if guarded and not guards.allows(e.rule, toks, i, j, case):
+        for index, term_id, guarded, p, logit_p, base, lconst, rconst in firing:
+            e, sibs = by_index[index]
+            if guarded and not _guards_allow(e.rule, toks, i, j, case):
                 continue
-            terms = doc_terms.get(e.index)
+            lt = lterms.get(term_id)
+            if lt is None:
+                # w_left * left_gain + w_seen_l * side_gain + w_gen_l * general.left_gain,
+                # inlined (see _term_constants)
+                bi_s, bi_o, lp_s, a_s, lp_o, a_o, side_n, side_k, gen, gbi_o, gbi_s = lconst
+                d = uni_get(left, 0) + MU
+                g = ((log((bi_o.get(left, 0) + a_o) / d) - lp_o)
+                     - (log((bi_s.get(left, 0) + a_s) / d) - lp_s))
+                if g > 6.0:
+                    g = 6.0
+                elif g < -6.0:
+                    g = -6.0
+                sg = gg = 0.0
+                n_ctx = side_n.get(left, 0)
+                if n_ctx:  # model.side_gain
+                    q = (side_k.get(left, 0) + 2.0 * p) / (n_ctx + 2.0)
+                    if q < 1e-4:
+                        q = 1e-4
+                    elif q > _LOGIT_MAX:
+                        q = _LOGIT_MAX
+                    sg = log(q / (1 - q)) - logit_p
+                    if sg > 4.0:
+                        sg = 4.0
+                    elif sg < -4.0:
+                        sg = -4.0
+                if gen is not None:  # GeneralLM._gain
+                    c_o, c_s = gbi_o.get(left, 0), gbi_s.get(left, 0)
+                    if c_o or c_s:
+                        gg = log(max(c_o, floor) / max(c_s, floor)) - gen
+                        if gg > 6.0:
+                            gg = 6.0
+                        elif gg < -6.0:
+                            gg = -6.0
+                lt = lterms[term_id] = w_left * g + w_seen_l * sg + w_gen_l * gg
+            rt = rterms.get(term_id)
+            if rt is None:
+                bi_s, bi_o, d_s, d_o, side_n, side_k, gen, gbi_o, gbi_s = rconst
+                lpa = rlogp.get(right)
+                if lpa is None:
+                    lp = log(uni_get(right, 0) + 0.5) - log_total
+                    lpa = rlogp[right] = (lp, MU * exp(lp))
+                lp, a = lpa
+                g = ((log((bi_o.get(right, 0) + a) / d_o) - lp)
+                     - (log((bi_s.get(right, 0) + a) / d_s) - lp))
+                if g > 6.0:
+                    g = 6.0
+                elif g < -6.0:
+                    g = -6.0
+                sg = gg = 0.0
+                n_ctx = side_n.get(right, 0)
+                if n_ctx:
+                    q = (side_k.get(right, 0) + 2.0 * p) / (n_ctx + 2.0)
+                    if q < 1e-4:
+                        q = 1e-4
+                    elif q > _LOGIT_MAX:
+                        q = _LOGIT_MAX
+                    sg = log(q / (1 - q)) - logit_p
+                    if sg > 4.0:
+                        sg = 4.0
+                    elif sg < -4.0:
+                        sg = -4.0
+                if gen is not None:
+                    c_o, c_s = gbi_o.get(right, 0), gbi_s.get(right, 0)
+                    if c_o or c_s:
+                        gg = log(max(c_o, floor) / max(c_s, floor)) - gen
+                        if gg > 6.0:
+                            gg = 6.0
+                        elif gg < -6.0:
+                            gg = -6.0
+                rt = rterms[term_id] = w_right * g + w_seen_r * sg + w_gen_r * gg
+            terms = doc_terms.get(index)
             if terms is None:
                 total = group_total.get(e.original)
                 if total is None:
@@ -790,32 +894,45 @@ def _candidates(
                 d_s = counter[e.spun_text]
                 d_o = total - d_s  # same as learn.doc_counts: the group minus this spun form
                 d_s -= 1
-                terms = doc_terms[e.index] = (w_doc_o * log1p(d_o), w_doc_s * log1p(d_s))
+                terms = doc_terms[index] = (w_doc_o * log1p(d_o), w_doc_s * log1p(d_s))
             # z = base + left term + right term + document terms, summed in this order
-            z = local + terms[0] + terms[1]
+            z = base + lt + rt + terms[0] + terms[1]
             # sigmoid(z), inlined
             if z >= 0:
                 conf = 1.0 / (1.0 + exp(-z))
             else:
                 ez = exp(z)
                 conf = ez / (1.0 + ez)
-            add(Candidate(i, j, e, conf * factor))
+            add((i, j, e, conf * factor))
     return out
+
+
+def _guards_allow(rule: Rule, toks: Tokens, i: int, j: int, case: str) -> bool:
+    from .guards import allows
+
+    return allows(rule, toks, i, j, case)
 
 
 _ROOT = [0.0] + [k ** 0.5 for k in range(1, 65)]
 
 
-def _decode(cands: list[Candidate], n: int, min_conf: float) -> list[Candidate]:
-    """Pick non-overlapping candidates, then keep those that reach ``min_conf``.
+def _decode(
+    cands: list[tuple[int, int, Entry, float]], n: int, min_conf: float
+) -> list[tuple[int, int, Entry, float]]:
+    """Pick non-overlapping candidates (i, j, entry, confidence), then keep those that reach
+    ``min_conf``.
 
     Overlaps are resolved before the threshold (most confidence per word covered, longer phrases
     favoured), so raising ``min_confidence`` only ever removes repairs, never swaps one for another.
     """
-    by_start: dict[int, list[Candidate]] = {}
+    by_start: dict[int, list[tuple[int, int, Entry, float]]] = {}
     for c in cands:
-        if c.confidence > 0.0:
-            by_start.setdefault(c.i, []).append(c)
+        if c[3] > 0.0:
+            group = by_start.get(c[0])
+            if group is None:
+                by_start[c[0]] = [c]
+            else:
+                group.append(c)
     if not by_start:
         return []
     # best[i] = best gain from token i on; it only changes at a token where candidates start, so
@@ -824,14 +941,17 @@ def _decode(cands: list[Candidate], n: int, min_conf: float) -> list[Candidate]:
     starts = sorted(by_start)
     m = len(starts)
     best = [0.0] * (m + 1)
-    choice: list[Candidate | None] = [None] * m
+    choice: list[tuple[int, int, Entry, float] | None] = [None] * m
     bisect_left = bisect.bisect_left
     for q in range(m - 1, -1, -1):
         b = best[q + 1]
         pick = None
         for c in by_start[starts[q]]:
-            span = c.j - c.i
-            gain = c.confidence * (_ROOT[span] if span < 65 else span ** 0.5) + best[bisect_left(starts, c.j)]
+            i, j, _, conf = c
+            span = j - i
+            # the first start >= j: the next start for a one-word candidate (starts are distinct)
+            after = best[q + 1] if span == 1 else best[bisect_left(starts, j)]
+            gain = conf * (_ROOT[span] if span < 65 else span ** 0.5) + after
             if gain > b:
                 b = gain
                 pick = c
@@ -844,7 +964,7 @@ def _decode(cands: list[Candidate], n: int, min_conf: float) -> list[Candidate]:
         if c is None:
             q += 1
         else:
-            if c.confidence >= min_conf:
+            if c[3] >= min_conf:
                 out.append(c)
-            q = bisect_left(starts, c.j)
+            q = bisect_left(starts, c[1])
     return out

@@ -80,7 +80,10 @@ def word_keys(text: str) -> list[str]:
     return WORD_RE.findall(text.lower().replace("’", "'"))
 
 
-_SPLIT_RE = re.compile("(" + WORD_RE.pattern + ")")
+# WORD_RE for splitting, rewritten to start with the one character class every word starts with,
+# so the regex engine skips ahead to it (same matches: \d is part of [^\W_], and each branch goes
+# on from that first character exactly as it did; tests/test_fast_paths.py compares the two).
+_SPLIT_RE = re.compile(r"([^\W_](?:(?<=\d)\d*(?:[.,]\d+)+|[^\W_]*(?:['’][^\W_]+)*))")
 # Memos shared by all texts: letter case of a capitalised word (mid-sentence, sentence start),
 # and whether a gap between words holds a sentence break. Cleared when they grow too big.
 _WORD_CASES: dict[str, tuple[str, str]] = {}
@@ -96,7 +99,7 @@ class Tokens:
     ``text == gaps[0] + words[0] + gaps[1] + ... + words[n-1] + gaps[n]``.
     """
 
-    __slots__ = ("cases", "ends", "gaps", "keys", "n", "starts", "text", "words")
+    __slots__ = ("_cases", "ends", "gaps", "keys", "n", "starts", "text", "words")
 
     def __init__(self, text: str) -> None:
         parts = _SPLIT_RE.split(text)
@@ -107,23 +110,35 @@ class Tokens:
         offsets = list(accumulate(map(len, parts)))
         self.starts = offsets[0:-1:2]
         self.ends = offsets[1::2]
+        self._cases: list[str] | None = None  # letter cases, found when first asked for
         if not n:
-            self.keys, self.cases = [], []
+            self.keys = []
             return
         # Lower-casing words joined by a line break is lower-casing each on its own (a line break
         # is neither cased nor case-ignorable, so it ends the context of a final sigma).
         low = "\n".join(words).lower()
-        lows = low.split("\n")
-        self.keys = low.replace("’", "'").split("\n") if "’" in low else lows
+        self.keys = low.replace("’", "'").split("\n") if "’" in low else low.split("\n")
+
+    @property
+    def cases(self) -> list[str]:
+        """Letter case class of each word (see :func:`case_class`): looked at only when needed
+        (the engine passes a text that looks honest through without it)."""
+        cases = self._cases
+        if cases is None:
+            cases = self._cases = self._find_cases()
+        return cases
+
+    def _find_cases(self) -> list[str]:
+        words, gaps, n = self.words, self.gaps, self.n
         cases = ["l"] * n
-        gaps = self.gaps
         word_cases, breaks = _WORD_CASES, _BREAKS
         if len(word_cases) > _MEMO_LIMIT:
             word_cases.clear()
         if len(breaks) > _MEMO_LIMIT:
             breaks.clear()
-        # only words with capitals need a closer look (and a sentence-start test)
-        for k in compress(range(n), map(ne, words, lows)):
+        # only words with capitals need a closer look (and a sentence-start test); a word whose key
+        # differs from it only by "’" -> "'" has none and comes out "l" from the closer look too
+        for k in compress(range(n), map(ne, words, self.keys)):
             w = words[k]
             pair = word_cases.get(w)
             if pair is None:
@@ -140,7 +155,7 @@ class Tokens:
                     if b:
                         c = c_start
             cases[k] = c
-        self.cases = cases
+        return cases
 
     @classmethod
     def from_tokens(cls, text: str, toks: Sequence[Token]) -> Tokens:
@@ -149,7 +164,7 @@ class Tokens:
         self.text = text
         self.words = [t.text for t in toks]
         self.keys = [t.key for t in toks]
-        self.cases = [t.case for t in toks]
+        self._cases = [t.case for t in toks]
         self.starts = [t.start for t in toks]
         self.ends = [t.end for t in toks]
         self.n = len(toks)
