@@ -99,15 +99,17 @@ class Compiled:
     entries: dict[Key, tuple[Entry, ...]]
     first_words: dict[str, int]
     siblings: dict[Key, tuple[Key, ...]]
-    # neighbour -> {term id (entry index * 4 + case index): the entry's left (right) context
-    # term there, in that letter case}
+    # neighbour -> {term id (entry index * 4 + letter case index): the entry's left (right)
+    # context term next to that neighbour, in that letter case}
     left_cache: dict[str, dict[int, float]]
     right_cache: dict[str, dict[int, float]]
     pairs: frozenset[tuple[str, str]]  # every (spun, original) of the table, pruned or not
     # For matching fast, a trie of the phrases: first word -> (the one-word phrase if it is one,
     # else None; the next words of longer phrases, or None), each next word -> (the phrase ending
     # there or None; the words after it or None); and per phrase and letter case (l, c, s, u),
-    # each entry not pruned in that case with what scoring needs of it (see _candidates).
+    # each entry not pruned in that case with what scoring needs of it: (entry index, term id,
+    # guarded, prior, logit of the prior, base log-odds, left and right term constants; see
+    # _term_constants and _scored).
     starts: dict[str, tuple[Key | None, dict | None]]
     scoring: dict[Key, tuple[tuple[tuple, ...], ...]]
     # right neighbour -> (ContextModel.logp of it, MU * exp of that)
@@ -173,9 +175,12 @@ def compile_rules(rules: tuple[Rule, ...], model: Model) -> Compiled:
     sibs = sibling_index((e.spun, e.original) for v in entries.values() for e in v)
     pairs = frozenset((r.spun.lower(), r.original.lower()) for r in rules)
     starts = _trie(entries)
+    # in the order the entries were numbered
+    by_index = [(e, sibs[e.original]) for v in entries.values() for e in v]
+    index = _by_neighbour(model)
     scoring = {}
     for k, v in entries.items():
-        per_entry = [(e, *_term_constants(e, model)) for e in v]
+        per_entry = [(e, *_term_constants(e, model, index)) for e in v]
         scoring[k] = tuple(
             tuple((e.index, e.index * len(CASES) + ci, bool(e.rule.guard or e.rule.protect),
                    e.priors[ci], logits[ci], e.base[ci], lconst, rconst)
@@ -184,8 +189,6 @@ def compile_rules(rules: tuple[Rule, ...], model: Model) -> Compiled:
         )
     scoring_model = ScoringModel(model.context.unigrams, model.context.log_total, model.combiner,
                                  model.general.floor)
-    # in the order the entries were numbered
-    by_index = [(e, sibs[e.original]) for v in entries.values() for e in v]
     return Compiled(entries, first, sibs, {}, {}, pairs, starts, scoring, {}, scoring_model,
                     by_index)
 
@@ -210,7 +213,9 @@ def _trie(phrases) -> dict[str, tuple[Key | None, dict | None]]:  # type: ignore
     return freeze(root)
 
 
-def _term_constants(e: Entry, model: Model) -> tuple[tuple, tuple, tuple]:
+def _term_constants(
+    e: Entry, model: Model, index: dict[str, dict[str, dict[str, int]]]
+) -> tuple[tuple, tuple, tuple]:
     """What the left and right context terms of ``e`` need that does not depend on the neighbour:
     the engine evaluates ``model.left_gain``, ``side_gain`` and ``GeneralLM.left_gain`` (and their
     right-hand twins) inline from these, with the same floating-point operations in the same
@@ -221,7 +226,6 @@ def _term_constants(e: Entry, model: Model) -> tuple[tuple, tuple, tuple]:
     the neighbour's string, whose hash Python keeps, in a small dict, instead of building and
     hashing a new key in a big one."""
     ctx, general = model.context, model.general
-    index = _by_neighbour(model)
     s0, o0, s1, o1 = e.spun[0], e.original[0], e.spun[-1], e.original[-1]
     lp_s, lp_o = ctx.logp(s0), ctx.logp(o0)
     gen = None  # general.left_gain / right_gain are 0.0 whatever the neighbour
@@ -232,17 +236,17 @@ def _term_constants(e: Entry, model: Model) -> tuple[tuple, tuple, tuple]:
     k_prefix = e.original_text + "\t" + e.spun_text + "\t"
     logits = tuple(logit(p) for p in e.priors)
 
-    def counts(table: str, affix: str) -> dict[str, int]:
-        return index[table].get(affix, _NO_COUNTS)
+    def counts(kind: str, key: str) -> dict[str, int]:
+        return index[kind].get(key, _NO_COUNTS)
 
-    left = (counts("bigrams", " " + s0), counts("bigrams", " " + o0),
+    left = (counts("before", s0), counts("before", o0),
             lp_s, MU * math.exp(lp_s), lp_o, MU * math.exp(lp_o),
             counts("side", e.spun_text + "\t<"), counts("side", k_prefix + "<"), gen,
-            counts("general", " " + o0), counts("general", " " + s0))
-    right = (counts("bigrams", s1 + " "), counts("bigrams", o1 + " "),
+            counts("general_before", o0), counts("general_before", s0))
+    right = (counts("after", s1), counts("after", o1),
              ctx.unigrams.get(s1, 0) + MU, ctx.unigrams.get(o1, 0) + MU,
              counts("side", e.spun_text + "\t>"), counts("side", k_prefix + ">"), gen,
-             counts("general", o1 + " "), counts("general", s1 + " "))
+             counts("general_after", o1), counts("general_after", s1))
     return logits, left, right
 
 
@@ -251,30 +255,45 @@ _NO_COUNTS: dict[str, int] = {}
 
 @functools.cache
 def _by_neighbour(model: Model) -> dict[str, dict[str, dict[str, int]]]:
-    """The model's pair counts split at each separator, per table ("bigrams" and "general": at a
-    space, "side": after a tab and "<" or ">"): affix -> {neighbour: count}, so that
-    ``counts[affix + w] == index[affix][w]`` for a prefix affix and ``counts[w + affix] ==
-    index[affix][w]`` for a suffix affix (" stated"), for every string ``w``."""
-    canon: dict[str, str] = {}  # one string object per neighbour: pickled once
+    """The model's pair counts by what the engine knows before the neighbour, per kind of lookup:
+    "before" (context bigrams) and "general_before": word -> {left neighbour: count of "left
+    word"}; "after", "general_after": word -> {right neighbour: count of "word right"}; "side":
+    "spun\\t<" (or "original\\tspun\\t<", and ">") -> {neighbour: count}. A neighbour (a word
+    or a mark) holds no space and no tab: the pairs it is looked up in have one space, and it
+    follows their last tab; keys with more spaces are never looked up."""
+    canon: dict[str, str] = {}  # one string object per word: pickled once
     word = canon.setdefault
 
-    def split(counts: dict[str, int], sep: str, side_marks: bool) -> dict[str, dict[str, int]]:
-        out: dict[str, dict[str, int]] = {}
-        for k, v in counts.items():
-            pos = k.find(sep)
-            while pos >= 0:
-                if side_marks:
-                    if k[pos + 1 : pos + 2] in ("<", ">"):
-                        out.setdefault(k[: pos + 2], {})[word(k[pos + 2 :], k[pos + 2 :])] = v
-                else:
-                    out.setdefault(k[: pos + 1], {})[word(k[pos + 1 :], k[pos + 1 :])] = v
-                    out.setdefault(k[pos:], {})[word(k[:pos], k[:pos])] = v
-                pos = k.find(sep, pos + 1)
-        return out
+    Counts = dict[str, dict[str, int]]
 
-    return {"bigrams": split(model.context.bigrams, " ", False),
-            "general": split(model.general.bigrams, " ", False),
-            "side": split(model.side, "\t", True)}
+    def split_pairs(counts: dict[str, int]) -> tuple[Counts, Counts]:
+        before: dict[str, dict[str, int]] = {}
+        after: dict[str, dict[str, int]] = {}
+        for k, v in counts.items():
+            a, sep, b = k.partition(" ")
+            if not sep or " " in b:
+                continue
+            a, b = word(a, a), word(b, b)
+            d = before.get(b)
+            if d is None:
+                d = before[b] = {}
+            d[a] = v
+            d = after.get(a)
+            if d is None:
+                d = after[a] = {}
+            d[b] = v
+        return before, after
+
+    side: dict[str, dict[str, int]] = {}
+    for k, v in model.side.items():
+        pos = k.rfind("\t")
+        if pos >= 0 and k[pos + 1 : pos + 2] in ("<", ">"):
+            w = k[pos + 2 :]
+            side.setdefault(k[: pos + 2], {})[word(w, w)] = v
+    before, after = split_pairs(model.context.bigrams)
+    general_before, general_after = split_pairs(model.general.bigrams)
+    return {"before": before, "after": after, "general_before": general_before,
+            "general_after": general_after, "side": side}
 
 
 @functools.cache

@@ -346,7 +346,7 @@ def model_dir() -> Path:
 
 
 #: Bump when the layout of anything pickled into the cache changes.
-CACHE_VERSION = 15
+CACHE_VERSION = 18
 
 
 @functools.cache
