@@ -69,20 +69,7 @@ def test_builtin_regexes_match_reference() -> None:
     for _ in range(20000):
         t = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 25)))
         assert [m.span() for m in builtin._NAME_SPAN.finditer(t)] == [m.span() for m in name_ref.finditer(t)], t
-        hits = sorted(m.start() for p in builtin._DIGIT_GROUPS for m in p.finditer(t))
-        assert hits == [m.start() + 1 for m in digit_ref.finditer(t)], t
-
-
-def test_word_digit_matches_are_finditer() -> None:
-    from unspin import builtin
-
-    rng = random.Random(6)
-    pieces = ["six", "Six", "SIX", "sIx", "seventeen", "ten", "one", "twenty", "ſix", "eight", "a",
-              "x", ",", ".", "0", "12", "٣", " ", "_", "’", "-", "\n", "é"]
-    for _ in range(20000):
-        t = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 25)))
-        got = [(m.span(), m.groups()) for m in builtin._word_digit_matches(t)]
-        assert got == [(m.span(), m.groups()) for m in builtin._WORD_DIGITS.finditer(t)], t
+        assert (builtin._DIGIT_GROUP.search(t) is None) == (digit_ref.search(t) is None), t
 
 
 def _quote_membership(toks, spans: list[tuple[int, int]]) -> list[bool]:
