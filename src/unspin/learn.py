@@ -215,6 +215,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     b.add_argument("--out", type=Path, default=None,
                    help="write synonym_map.tsv and model/ here instead of into the checkout "
                         "(use it with UNSPIN_DATA_DIR=OUT)")
+    b.add_argument("--folds", type=int, default=None,
+                   help="cross-fitting folds for the combiner and document model (default: build.FOLDS)")
     p = sub.add_parser("propose", help="rows that one spun/original pair supports")
     p.add_argument("spun", type=Path)
     p.add_argument("original", type=Path)
@@ -223,7 +225,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return propose(a.spun, a.original)
     from .build import build
 
-    build(a.corpus, a.repo, a.min_count, a.split, a.out)
+    build(a.corpus, a.repo, a.min_count, a.split, a.out, **({"n_folds": a.folds} if a.folds else {}))
     return 0
 
 

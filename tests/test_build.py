@@ -1,0 +1,42 @@
+"""Pieces of the model build (``python -m unspin.learn build``) that can be checked without the corpus."""
+
+from __future__ import annotations
+
+import collections
+
+import pytest
+
+pytest.importorskip("numpy")  # the build's own extra; the arithmetic below does not need it
+
+from unspin.build import _sum_stats, _without, document_word  # noqa: E402
+from unspin.learn import FoldStats  # noqa: E402
+
+FIELDS = ("occ", "sub", "uni", "bi", "spun_words", "orig_words", "side")
+
+
+def _fold(seed: int) -> FoldStats:
+    st = FoldStats()
+    for k, name in enumerate(FIELDS):
+        getattr(st, name).update({f"w{(seed + k + i) % 5}": seed + i + 1 for i in range(3)})
+    return st
+
+
+def test_counts_of_the_other_folds() -> None:
+    folds = [_fold(s) for s in range(4)]
+    every = _sum_stats(folds)
+    for f in range(4):
+        rest = _without(every, folds[f])
+        for name in FIELDS:
+            expected: collections.Counter[str] = collections.Counter()
+            for g, st in enumerate(folds):
+                if g != f:
+                    expected.update(getattr(st, name))
+            assert getattr(rest, name) == +expected, (f, name)
+    # the folds themselves are left alone
+    assert all(getattr(folds[0], n) == getattr(_fold(0), n) for n in FIELDS)
+
+
+def test_document_words() -> None:
+    assert not document_word("p")  # "P.C.", initials
+    assert document_word("stated")
+    assert document_word("12")
