@@ -115,3 +115,20 @@ def test_narrative_and_quoted_keys_from_tokens() -> None:
         mask = _quote_mask(toks.starts, spans)
         assert list(compress(keys, mask.translate(_FLIP))) == narrative_keys(t, spans), t
         assert list(compress(keys, mask)) == word_keys(" ".join(t[a:b] for a, b in spans)), t
+
+
+def test_tens_word_pretest_hides_no_compound() -> None:
+    """number_fixes skips the compound-number pattern when ``_has_tens_word`` says no tens word
+    occurs; on ASCII text that must never hide a match."""
+    from unspin import builtin
+
+    rng = random.Random(3)
+    pieces = ["forty", "Forty", "FORTY", "twenty", "ninety", "six", "first", "second", " ",
+              "one hundred ", "and ", "city ", "ty ", "TY ", "x", ".", "sixty-six", "\n"]
+    hits = 0
+    for _ in range(30000):
+        t = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        if builtin._COMPOUND.search(t):
+            hits += 1
+            assert builtin._has_tens_word(t), t
+    assert hits > 100  # the generator does produce compounds
