@@ -50,6 +50,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .errors import ThesaurusError
+from .repairs import splice
 
 __all__ = [
     "SpinResult",
@@ -273,14 +274,7 @@ def spin_detailed(text: str, thesaurus: Thesaurus, *, seed: int | random.Random 
         subs.append(Substitution(s, e, text[s:e], _recase(member, kind), gi))
     subs.sort(key=lambda x: x.start)
 
-    out: list[str] = []
-    pos = 0
-    for sub in subs:
-        out.append(text[pos:sub.start])
-        out.append(sub.replacement)
-        pos = sub.end
-    out.append(text[pos:])
-    return SpinResult("".join(out), tuple(subs))
+    return SpinResult(splice(text, subs), tuple(subs))
 
 
 def spin(text: str, thesaurus: Thesaurus, *, seed: int | random.Random = 0,

@@ -42,7 +42,7 @@ from .model import (
     unigram_gain,
 )
 from .options import Options
-from .repairs import Analysis, Repair
+from .repairs import Analysis, Repair, splice
 from .tokens import (
     _SENTENCE_BREAK,
     SENT_END,
@@ -395,7 +395,7 @@ def analyze_text(text: str, options: Options) -> Analysis:
             repairs, current = seen[again.text], again.text
             break
         repairs = compose(text, repairs, current, list(again.repairs))
-        current = _apply_sorted(text, repairs)  # compose may re-case a merged span
+        current = splice(text, repairs)  # compose may re-case a merged span
         seen[current] = repairs
     return Analysis(current, tuple(repairs), first.spin_score)
 
@@ -588,7 +588,7 @@ def _result(text: str, repairs: list[Repair], fixed: list[Fix], spin: float) -> 
             for f in fixed
         ]
         repairs.sort()
-    return Analysis(_apply_sorted(text, repairs), tuple(repairs), spin)
+    return Analysis(splice(text, repairs), tuple(repairs), spin)
 
 
 #: The document model also judges each paragraph together with its neighbours (at least this
@@ -680,17 +680,6 @@ def _builtin_fixes(
 
 def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
     return any(a < end and start < b for a, b in spans)
-
-
-def _apply_sorted(text: str, repairs: list[Repair]) -> str:
-    parts: list[str] = []
-    pos = 0
-    for r in repairs:
-        parts.append(text[pos : r.start])
-        parts.append(r.replacement)
-        pos = r.end
-    parts.append(text[pos:])
-    return "".join(parts)
 
 
 def _quote_mask(starts: list[int], spans: list[tuple[int, int]]) -> bytearray:
@@ -847,27 +836,7 @@ def _scored(
                     g = 6.0
                 elif g < -6.0:
                     g = -6.0
-                sg = gg = 0.0
-                n_ctx = side_n.get(left, 0)
-                if n_ctx:  # model.side_gain
-                    q = (side_k.get(left, 0) + 2.0 * p) / (n_ctx + 2.0)
-                    if q < 1e-4:
-                        q = 1e-4
-                    elif q > _LOGIT_MAX:
-                        q = _LOGIT_MAX
-                    sg = log(q / (1 - q)) - logit_p
-                    if sg > 4.0:
-                        sg = 4.0
-                    elif sg < -4.0:
-                        sg = -4.0
-                if gen is not None:  # GeneralLM._gain
-                    c_o, c_s = gbi_o.get(left, 0), gbi_s.get(left, 0)
-                    if c_o or c_s:
-                        gg = log(max(c_o, floor) / max(c_s, floor)) - gen
-                        if gg > 6.0:
-                            gg = 6.0
-                        elif gg < -6.0:
-                            gg = -6.0
+                sg, gg = _side_and_general(left, p, logit_p, side_n, side_k, gen, gbi_o, gbi_s, floor)
                 lt = lterms[term_id] = w_left * g + w_seen_l * sg + w_gen_l * gg
             rt = rterms.get(term_id)
             if rt is None:
@@ -883,27 +852,7 @@ def _scored(
                     g = 6.0
                 elif g < -6.0:
                     g = -6.0
-                sg = gg = 0.0
-                n_ctx = side_n.get(right, 0)
-                if n_ctx:
-                    q = (side_k.get(right, 0) + 2.0 * p) / (n_ctx + 2.0)
-                    if q < 1e-4:
-                        q = 1e-4
-                    elif q > _LOGIT_MAX:
-                        q = _LOGIT_MAX
-                    sg = log(q / (1 - q)) - logit_p
-                    if sg > 4.0:
-                        sg = 4.0
-                    elif sg < -4.0:
-                        sg = -4.0
-                if gen is not None:
-                    c_o, c_s = gbi_o.get(right, 0), gbi_s.get(right, 0)
-                    if c_o or c_s:
-                        gg = log(max(c_o, floor) / max(c_s, floor)) - gen
-                        if gg > 6.0:
-                            gg = 6.0
-                        elif gg < -6.0:
-                            gg = -6.0
+                sg, gg = _side_and_general(right, p, logit_p, side_n, side_k, gen, gbi_o, gbi_s, floor)
                 rt = rterms[term_id] = w_right * g + w_seen_r * sg + w_gen_r * gg
             terms = doc_terms.get(index)
             if terms is None:
@@ -924,6 +873,37 @@ def _scored(
                 conf = ez / (1.0 + ez)
             add((i, j, e, conf * factor))
     return out
+
+
+def _side_and_general(
+    neighbour: str, p: float, logit_p: float, side_n: dict[str, int], side_k: dict[str, int],
+    gen: float | None, gbi_o: dict[str, int], gbi_s: dict[str, int], floor: float,
+) -> tuple[float, float]:
+    """The seen-context gain (model.side_gain) and the general-English gain (GeneralLM._gain) of
+    one neighbour, before their weights; the same float operations as the model's reference terms.
+    Called once per new (neighbour, entry) pair: the results are cached by the caller."""
+    sg = gg = 0.0
+    n_ctx = side_n.get(neighbour, 0)
+    if n_ctx:
+        q = (side_k.get(neighbour, 0) + 2.0 * p) / (n_ctx + 2.0)
+        if q < 1e-4:
+            q = 1e-4
+        elif q > _LOGIT_MAX:
+            q = _LOGIT_MAX
+        sg = math.log(q / (1 - q)) - logit_p
+        if sg > 4.0:
+            sg = 4.0
+        elif sg < -4.0:
+            sg = -4.0
+    if gen is not None:
+        c_o, c_s = gbi_o.get(neighbour, 0), gbi_s.get(neighbour, 0)
+        if c_o or c_s:
+            gg = math.log(max(c_o, floor) / max(c_s, floor)) - gen
+            if gg > 6.0:
+                gg = 6.0
+            elif gg < -6.0:
+                gg = -6.0
+    return sg, gg
 
 
 def _guards_allow(rule: Rule, toks: Tokens, i: int, j: int, case: str) -> bool:

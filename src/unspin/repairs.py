@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 #: Version tag of the JSON produced by :meth:`Repair.to_dict` and :meth:`Analysis.to_dict`.
 SCHEMA = "unspin.analysis/1"
@@ -64,6 +64,31 @@ class Analysis:
         return out
 
 
+class Span(Protocol):
+    """Anything that replaces ``text[start:end]`` with ``replacement`` (a repair, a spinner's
+    substitution)."""
+
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+    @property
+    def replacement(self) -> str: ...
+
+
+def splice(text: str, spans: Iterable[Span]) -> str:
+    """``text`` with each span replaced; ``spans`` sorted by start, not overlapping (not checked:
+    see :func:`apply_repairs` for repairs from elsewhere)."""
+    out: list[str] = []
+    pos = 0
+    for r in spans:
+        out.append(text[pos : r.start])
+        out.append(r.replacement)
+        pos = r.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def apply_repairs(text: str, repairs: Iterable[Repair]) -> str:
     """Apply ``repairs`` (offsets into ``text``) and return the new text.
 
@@ -73,9 +98,9 @@ def apply_repairs(text: str, repairs: Iterable[Repair]) -> str:
     >>> apply_repairs("He stated it.", [Repair(3, 9, "stated", "said", 0.9, "x")])
     'He said it.'
     """
-    out: list[str] = []
+    ordered = sorted(repairs)
     pos = 0
-    for r in sorted(repairs):
+    for r in ordered:
         if r.start < pos:
             raise ValueError(f"repairs overlap at offset {r.start}")
         if text[r.start : r.end] != r.found:
@@ -83,8 +108,5 @@ def apply_repairs(text: str, repairs: Iterable[Repair]) -> str:
                 f"repair {r.rule!r} expects {r.found!r} at {r.start}:{r.end}, "
                 f"text has {text[r.start:r.end]!r}"
             )
-        out.append(text[pos : r.start])
-        out.append(r.replacement)
         pos = r.end
-    out.append(text[pos:])
-    return "".join(out)
+    return splice(text, ordered)
