@@ -497,6 +497,16 @@ def model_split() -> str | None:
         return None
 
 
+def use_build(data: Path | None, split: str) -> None:
+    """Use the table and model in ``data`` if given (``UNSPIN_DATA_DIR``, which subprocesses
+    inherit too), and warn on stderr when the model in use learned from the split being scored."""
+    if data is not None:
+        os.environ["UNSPIN_DATA_DIR"] = str(data.resolve())
+    if model_split() == "all" and split != "tune":
+        print(f"warning: the model in use learned from every pair, '{split}' included; these numbers "
+              "are not held-out (see --data)", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -516,12 +526,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="use the table and model in this folder (python -m unspin.learn build --out); "
                          "sets UNSPIN_DATA_DIR, also for --cmd")
     a = ap.parse_args(argv)
-    if a.data is not None:
-        os.environ["UNSPIN_DATA_DIR"] = str(a.data.resolve())
-    trained_on = model_split()
-    if trained_on == "all" and a.split != "tune":
-        print(f"warning: the model in use learned from every pair, '{a.split}' included; these numbers "
-              "are not held-out (see --data)", file=sys.stderr)
+    use_build(a.data, a.split)
 
     options: dict[str, Any] = {}
     if a.min_confidence is not None:

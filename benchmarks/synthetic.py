@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import sys
 import tempfile
@@ -201,11 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--show", action="store_true", help="false and missed edits on stderr")
     ap.add_argument("--json", action="store_true", help="JSON instead of markdown")
     a = ap.parse_args(argv)
-    if a.data is not None:
-        os.environ["UNSPIN_DATA_DIR"] = str(a.data.resolve())
-    if quality.model_split() == "all" and a.split != "tune":
-        print(f"warning: the model in use learned from every pair, whose originals include the "
-              f"'{a.split}' articles; these numbers are not held-out (see --data)", file=sys.stderr)
+    quality.use_build(a.data, a.split)
 
     options: dict[str, Any] = {}
     if a.min_confidence is not None:
