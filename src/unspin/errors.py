@@ -7,24 +7,22 @@ class UnspinError(Exception):
     """Base class of every error unspin raises on purpose."""
 
 
-class TableError(UnspinError, ValueError):
+class _FileLineError(UnspinError, ValueError):
+    """An input file is malformed at one line; the message starts with ``file:line:``."""
+
+    def __init__(self, path: str, line: int, message: str) -> None:
+        self.path = path
+        self.line = line
+        self.message = message
+        super().__init__(f"{path}:{line}: {message}")
+
+
+class TableError(_FileLineError):
     """A synonym table is malformed; the message starts with ``file:line:``."""
 
-    def __init__(self, path: str, line: int, message: str) -> None:
-        self.path = path
-        self.line = line
-        self.message = message
-        super().__init__(f"{path}:{line}: {message}")
 
-
-class ThesaurusError(UnspinError, ValueError):
+class ThesaurusError(_FileLineError):
     """A spinner thesaurus (``head|alt|...`` lines) is malformed; the message starts with ``file:line:``."""
-
-    def __init__(self, path: str, line: int, message: str) -> None:
-        self.path = path
-        self.line = line
-        self.message = message
-        super().__init__(f"{path}:{line}: {message}")
 
 
 BYTES_ERROR = (
