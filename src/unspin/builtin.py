@@ -83,6 +83,11 @@ class Fix:
     gated: bool = False
 
 
+def overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    """Does [start, end) overlap one of ``spans``?"""
+    return any(a < end and start < b for a, b in spans)
+
+
 def _cased(found: str, word: str) -> str:
     """``word`` in the letter case of ``found`` ("P.C" -> "PERCENT", "P.c" -> "Percent")."""
     letters = [c for c in found if c.isalpha()]
@@ -145,13 +150,13 @@ def number_fixes(text: str) -> Iterator[Fix]:
             taken.append((m.start(), m.end()))
             yield Fix(m.start(), m.end(), f"{value}{m.group(4)}", 0.98, "number.word_digits")
         for m in _DIGITS_WORD.finditer(text):
-            if _word_case(m.group(2)) and not any(a < m.end() and m.start() < b for a, b in taken):
+            if _word_case(m.group(2)) and not overlaps(m.start(), m.end(), taken):
                 yield Fix(m.start(), m.end(), f"{m.group(1)}.{NUMBER_WORDS[m.group(2).lower()]}", 0.98,
                           "number.word_digits")
     if _has_tens_word(text):
         for m in _COMPOUND.finditer(text):
             value = _compound_value(m)
-            if value is not None and not any(a < m.end() and m.start() < b for a, b in taken):
+            if value is not None and not overlaps(m.start(), m.end(), taken):
                 yield Fix(m.start(), m.end(), value, 0.95, "number.compound", gated=True)
     if " a long time" in text or " 12 months" in text:
         for m in _UNIT_PHRASE.finditer(text):

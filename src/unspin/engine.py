@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from itertools import compress, repeat
 from typing import TYPE_CHECKING, NamedTuple
 
-from .builtin import Fix, entity_fixes, number_fixes
+from .builtin import Fix, entity_fixes, number_fixes, overlaps
 from .casing import transfer_case
 from .errors import BYTES_ERROR
 from .model import (
@@ -659,27 +659,20 @@ def _builtin_fixes(
             return (s, o) in channel_pairs() or (s, o) in _compiled_for(options).pairs
 
         spans = [(x.start, x.end) for x in found]
-        found.extend(f for f in entity_fixes(text, spinner_swaps) if not _overlaps(f.start, f.end, spans))
-    if any(f.gated for f in found):
-        # Strong evidence on its own (a damaged known name, "forty six"); only a text that looks
-        # clearly honest (spin probability under 0.25) weakens it.
-        starts = [a for a, _ in regions]
-        found = [
-            Fix(f.start, f.end, f.replacement,
-                f.confidence * min(1.0, regions[bisect.bisect_right(starts, f.start) - 1][1] / 0.25), f.rule)
-            if f.gated else f
-            for f in found
-        ]
+        found.extend(f for f in entity_fixes(text, spinner_swaps) if not overlaps(f.start, f.end, spans))
+    starts = [a for a, _ in regions]
     out = []
     for f in found:
-        conf = f.confidence * quote_factor if _overlaps(f.start, f.end, quoted) else f.confidence
+        conf = f.confidence
+        if f.gated:
+            # Strong evidence on its own (a damaged known name, "forty six"); only a text that
+            # looks clearly honest (spin probability under 0.25) weakens it.
+            conf *= min(1.0, regions[bisect.bisect_right(starts, f.start) - 1][1] / 0.25)
+        if overlaps(f.start, f.end, quoted):
+            conf *= quote_factor
         if conf >= options.min_confidence and conf > 0.0:
             out.append(Fix(f.start, f.end, f.replacement, conf, f.rule))
     return sorted(out, key=lambda f: f.start)
-
-
-def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
-    return any(a < end and start < b for a, b in spans)
 
 
 def _quote_mask(starts: list[int], spans: list[tuple[int, int]]) -> bytearray:
