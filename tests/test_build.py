@@ -8,10 +8,14 @@ import pytest
 
 pytest.importorskip("numpy")  # the build's own extra; the arithmetic below does not need it
 
-from unspin.build import _sum_stats, _without, document_word  # noqa: E402
-from unspin.learn import FoldStats  # noqa: E402
+from unspin.build import _COUNTERS, _sum_stats, _without, document_word
+from unspin.learn import FoldStats
 
 FIELDS = ("occ", "sub", "uni", "bi", "spun_words", "orig_words", "side")
+
+
+def test_every_counter_is_carried() -> None:
+    assert set(_COUNTERS) == set(FIELDS)
 
 
 def _fold(seed: int) -> FoldStats:

@@ -6,6 +6,7 @@ Kept apart from the runtime: it needs numpy and a corpus, the engine needs neith
 from __future__ import annotations
 
 import collections
+import dataclasses
 import gzip
 import json
 import math
@@ -108,10 +109,14 @@ def general_source() -> GeneralLM:
     return GeneralLM(uni, bi, min(bi.values()))
 
 
+#: The counters of FoldStats, each summed or subtracted as a whole.
+_COUNTERS = tuple(f.name for f in dataclasses.fields(FoldStats))
+
+
 def _sum_stats(parts: list[FoldStats]) -> FoldStats:
     total = FoldStats()
     for st in parts:
-        for name in ("occ", "sub", "uni", "bi", "spun_words", "orig_words", "side"):
+        for name in _COUNTERS:
             getattr(total, name).update(getattr(st, name))
     return total
 
@@ -119,7 +124,7 @@ def _sum_stats(parts: list[FoldStats]) -> FoldStats:
 def _without(total: FoldStats, part: FoldStats) -> FoldStats:
     """The counts of every fold but ``part``."""
     out = FoldStats()
-    for name in ("occ", "sub", "uni", "bi", "spun_words", "orig_words", "side"):
+    for name in _COUNTERS:
         setattr(out, name, getattr(total, name) - getattr(part, name))
     return out
 
