@@ -26,7 +26,7 @@ from .casing import transfer_case
 from .errors import BYTES_ERROR
 from .model import (
     CASES,
-    MU,
+    KAPPA,
     DocumentModel,
     Model,
     load_document_model,
@@ -112,8 +112,8 @@ class Compiled:
     # _term_constants and _scored).
     starts: dict[str, tuple[Key | None, dict | None]]
     scoring: dict[Key, tuple[tuple[tuple, ...], ...]]
-    # right neighbour -> (ContextModel.logp of it, MU * exp of that)
-    right_logp: dict[str, tuple[float, float]]
+    # right neighbour -> exp of ContextModel.logp of it
+    right_p: dict[str, float]
     # what scoring needs of the model the table was compiled against (the engine does not load
     # the whole model when the compiled table comes from the cache)
     model: ScoringModel
@@ -240,11 +240,11 @@ def _term_constants(
         return index[kind].get(key, _NO_COUNTS)
 
     left = (counts("before", s0), counts("before", o0),
-            lp_s, MU * math.exp(lp_s), lp_o, MU * math.exp(lp_o),
+            math.exp(lp_s), math.exp(lp_o),
             counts("side", e.spun_text + "\t<"), counts("side", k_prefix + "<"), gen,
             counts("general_before", o0), counts("general_before", s0))
     right = (counts("after", s1), counts("after", o1),
-             ctx.unigrams.get(s1, 0) + MU, ctx.unigrams.get(o1, 0) + MU,
+             ctx.unigrams.get(s1, 0), ctx.unigrams.get(o1, 0),
              counts("side", e.spun_text + "\t>"), counts("side", k_prefix + ">"), gen,
              counts("general_after", o1), counts("general_after", s1))
     return logits, left, right
@@ -762,10 +762,10 @@ def _scored(
         lcache.clear()
     if len(rcache) > _CACHE_LIMIT:
         rcache.clear()
-    rlogp = compiled.right_logp
+    p_right = compiled.right_p
     mark_of = _MARKS.get
-    if len(rlogp) > _CACHE_LIMIT:
-        rlogp.clear()
+    if len(p_right) > _CACHE_LIMIT:
+        p_right.clear()
     log = math.log
     cases = toks.cases
     region_starts = [a for a, _ in regions]
@@ -821,10 +821,10 @@ def _scored(
             if lt is None:
                 # w_left * left_gain + w_seen_l * side_gain + w_gen_l * general.left_gain,
                 # inlined (see _term_constants)
-                bi_s, bi_o, lp_s, a_s, lp_o, a_o, side_n, side_k, gen, gbi_o, gbi_s = lconst
-                d = uni_get(left, 0) + MU
-                g = ((log((bi_o.get(left, 0) + a_o) / d) - lp_o)
-                     - (log((bi_s.get(left, 0) + a_s) / d) - lp_s))
+                bi_s, bi_o, p_s, p_o, side_n, side_k, gen, gbi_o, gbi_s = lconst
+                u = uni_get(left, 0)
+                g = (log((bi_o.get(left, 0) + KAPPA) / (u * p_o + KAPPA))
+                     - log((bi_s.get(left, 0) + KAPPA) / (u * p_s + KAPPA)))
                 if g > 6.0:
                     g = 6.0
                 elif g < -6.0:
@@ -833,14 +833,12 @@ def _scored(
                 lt = lterms[term_id] = w_left * g + w_seen_l * sg + w_gen_l * gg
             rt = rterms.get(term_id)
             if rt is None:
-                bi_s, bi_o, d_s, d_o, side_n, side_k, gen, gbi_o, gbi_s = rconst
-                lpa = rlogp.get(right)
-                if lpa is None:
-                    lp = log(uni_get(right, 0) + 0.5) - log_total
-                    lpa = rlogp[right] = (lp, MU * exp(lp))
-                lp, a = lpa
-                g = ((log((bi_o.get(right, 0) + a) / d_o) - lp)
-                     - (log((bi_s.get(right, 0) + a) / d_s) - lp))
+                bi_s, bi_o, c_s, c_o, side_n, side_k, gen, gbi_o, gbi_s = rconst
+                p_r = p_right.get(right)
+                if p_r is None:
+                    p_r = p_right[right] = exp(log(uni_get(right, 0) + 0.5) - log_total)
+                g = (log((bi_o.get(right, 0) + KAPPA) / (c_o * p_r + KAPPA))
+                     - log((bi_s.get(right, 0) + KAPPA) / (c_s * p_r + KAPPA)))
                 if g > 6.0:
                     g = 6.0
                 elif g < -6.0:

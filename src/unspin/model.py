@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-MU = 4.0  # additive smoothing mass for bigram estimates
+KAPPA = 1.0  # pseudo-count added to a word pair's observed and expected counts (ContextModel.lift_left)
 CASES = "lcsu"
 
 
@@ -70,18 +70,16 @@ class ContextModel:
         return math.log(self.unigrams.get(w, 0) + 0.5) - self.log_total
 
     def lift_left(self, left: str, w: str) -> float:
-        """log P(w | left) - log P(w): how much the left neighbour favours ``w``."""
-        c_left = self.unigrams.get(left, 0)
-        c_pair = self.bigrams.get(left + " " + w, 0)
-        lp = self.logp(w)
-        return math.log((c_pair + MU * math.exp(lp)) / (c_left + MU)) - lp
+        """log P(w | left) - log P(w): how much the left neighbour favours ``w``, as the log ratio of
+        the pair's count to its count expected if the two words were independent, both with
+        :data:`KAPPA` added (a pair never seen is no evidence when it would be rare anyway)."""
+        expected = self.unigrams.get(left, 0) * math.exp(self.logp(w))
+        return math.log((self.bigrams.get(left + " " + w, 0) + KAPPA) / (expected + KAPPA))
 
     def lift_right(self, w: str, right: str) -> float:
-        """log P(right | w) - log P(right): how much ``w`` favours the right neighbour."""
-        c_w = self.unigrams.get(w, 0)
-        c_pair = self.bigrams.get(w + " " + right, 0)
-        lp = self.logp(right)
-        return math.log((c_pair + MU * math.exp(lp)) / (c_w + MU)) - lp
+        """log P(right | w) - log P(right): how much ``w`` favours the right neighbour (as above)."""
+        expected = self.unigrams.get(w, 0) * math.exp(self.logp(right))
+        return math.log((self.bigrams.get(w + " " + right, 0) + KAPPA) / (expected + KAPPA))
 
 
 class GeneralLM:
@@ -346,7 +344,7 @@ def model_dir() -> Path:
 
 
 #: Bump when the layout of anything pickled into the cache changes.
-CACHE_VERSION = 18
+CACHE_VERSION = 19
 
 
 @functools.cache
