@@ -55,3 +55,16 @@ def test_case_prior_is_shared(case: str) -> None:
         st.occ[(s, c)] = n
         st.sub[(s, o, c)] = k
     assert case_prior(st, s, o, case) == model_case_prior([10, 3, 4, 0, 8, 1, 4, 0], case)
+
+
+def test_context_lift_is_observed_over_expected() -> None:
+    """A pair never seen says nothing when the words' own counts predict it rare ("a crew" in
+    text where "crew" is rare), and counts against the word when they predict it common."""
+    from unspin.model import ContextModel
+
+    unigrams = {"a": 20_000, "crew": 2, "team": 400, "the": 50_000, "other": 929_598}  # 1M words
+    ctx = ContextModel(unigrams, {"a team": 60})
+    assert -0.1 < ctx.lift_left("a", "crew") < 0.0  # expected 0.05 times, seen never
+    assert -0.1 < ctx.lift_right("crew", "the") < 0.0  # expected 0.1 times
+    assert ctx.lift_left("the", "team") < -2.5  # expected 20 times, seen never
+    assert ctx.lift_left("a", "team") > 1.5  # expected 8 times, seen 60
