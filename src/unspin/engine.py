@@ -823,12 +823,7 @@ def _scored(
                 # inlined (see _term_constants)
                 bi_s, bi_o, p_s, p_o, side_n, side_k, gen, gbi_o, gbi_s = lconst
                 u = uni_get(left, 0)
-                g = (log((bi_o.get(left, 0) + KAPPA) / (u * p_o + KAPPA))
-                     - log((bi_s.get(left, 0) + KAPPA) / (u * p_s + KAPPA)))
-                if g > 6.0:
-                    g = 6.0
-                elif g < -6.0:
-                    g = -6.0
+                g = _lift_gain(bi_o.get(left, 0), u * p_o, bi_s.get(left, 0), u * p_s)
                 sg, gg = _side_and_general(left, p, logit_p, side_n, side_k, gen, gbi_o, gbi_s, floor)
                 lt = lterms[term_id] = w_left * g + w_seen_l * sg + w_gen_l * gg
             rt = rterms.get(term_id)
@@ -837,12 +832,7 @@ def _scored(
                 p_r = p_right.get(right)
                 if p_r is None:
                     p_r = p_right[right] = exp(log(uni_get(right, 0) + 0.5) - log_total)
-                g = (log((bi_o.get(right, 0) + KAPPA) / (c_o * p_r + KAPPA))
-                     - log((bi_s.get(right, 0) + KAPPA) / (c_s * p_r + KAPPA)))
-                if g > 6.0:
-                    g = 6.0
-                elif g < -6.0:
-                    g = -6.0
+                g = _lift_gain(bi_o.get(right, 0), c_o * p_r, bi_s.get(right, 0), c_s * p_r)
                 sg, gg = _side_and_general(right, p, logit_p, side_n, side_k, gen, gbi_o, gbi_s, floor)
                 rt = rterms[term_id] = w_right * g + w_seen_r * sg + w_gen_r * gg
             terms = doc_terms.get(index)
@@ -864,6 +854,20 @@ def _scored(
                 conf = ez / (1.0 + ez)
             add((i, j, e, conf * factor))
     return out
+
+
+def _lift_gain(pair_o: int, expected_o: float, pair_s: int, expected_s: float) -> float:
+    """model.left_gain / right_gain from the pairs' counts and their counts expected under
+    independence: lift of the original's pair minus the spun one's (ContextModel.lift_left),
+    clipped to [-6, 6], with the same floating-point operations. Called once per new (neighbour,
+    entry) pair: the caller caches the result."""
+    g = (math.log((pair_o + KAPPA) / (expected_o + KAPPA))
+         - math.log((pair_s + KAPPA) / (expected_s + KAPPA)))
+    if g > 6.0:
+        return 6.0
+    if g < -6.0:
+        return -6.0
+    return g
 
 
 def _side_and_general(
