@@ -307,6 +307,17 @@ def score_clean(name: str, text: str, restored: str, repairs: Iterable[Any] | No
 Restorer = Callable[[str], tuple[str, tuple[Any, ...] | None]]
 
 
+def engine_options(min_confidence: float | None, table: Path | None) -> dict[str, Any]:
+    """The ``unspin.analyze`` options a benchmark's command line set (those left unset are absent,
+    so the label of the run shows only what differs from the defaults)."""
+    options: dict[str, Any] = {}
+    if min_confidence is not None:
+        options["min_confidence"] = min_confidence
+    if table:
+        options["table"] = table
+    return options
+
+
 def inprocess_restorer(**options: Any) -> Restorer:
     """Call ``unspin.analyze`` in this process; returns text and repairs."""
     import unspin
@@ -528,11 +539,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     a = ap.parse_args(argv)
     use_build(a.data, a.split)
 
-    options: dict[str, Any] = {}
-    if a.min_confidence is not None:
-        options["min_confidence"] = a.min_confidence
-    if a.table:
-        options["table"] = a.table
+    options = engine_options(a.min_confidence, a.table)
     if a.cmd:
         if options:
             ap.error("--min-confidence/--table apply to the in-process run; put them in --cmd instead")

@@ -202,11 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     a = ap.parse_args(argv)
     quality.use_build(a.data, a.split)
 
-    options: dict[str, Any] = {}
-    if a.min_confidence is not None:
-        options["min_confidence"] = a.min_confidence
-    if a.table:
-        options["table"] = a.table
+    options = quality.engine_options(a.min_confidence, a.table)
     if a.no_document_model:
         options["use_document_model"] = False
     restorer = quality.inprocess_restorer(**options)
