@@ -21,6 +21,8 @@ def transfer_case(found: str, replacement: str, sentence_start: bool = False) ->
     ('the United States', 'The United States')
     >>> transfer_case("1000's", "thousands", True)
     'Thousands'
+    >>> transfer_case("US", "united states"), transfer_case("US", "the united states", True)
+    ('United States', 'The United States')
 
     """
     letters = [ch for ch in found if ch.isalpha()]
@@ -37,6 +39,8 @@ def transfer_case(found: str, replacement: str, sentence_start: bool = False) ->
             return replacement[:1].upper() + replacement[1:]
         return replacement
     if found.isupper() and len(letters) > 1:
+        if _initialism(found, replacement):
+            return _title_name(replacement, sentence_start)
         return replacement.upper()
     words = found.split()
     if all(_is_capitalised(w) for w in words):
@@ -46,6 +50,27 @@ def transfer_case(found: str, replacement: str, sentence_start: bool = False) ->
     if _is_capitalised(words[0]) and all(w.islower() or not any(c.isalpha() for c in w) for w in words[1:]):
         return replacement[:1].upper() + replacement[1:]
     return None
+
+
+#: Words a name written out in Title Case keeps in lower case ("the Bank of England").
+_NAME_LOWER = frozenset({"the", "of", "and", "for", "on", "in"})
+
+
+def _initialism(found: str, replacement: str) -> bool:
+    """Is ``found`` an initialism ("US", "UK") that ``replacement`` spells out in words?
+
+    Capitals are the case of a headline only when the words around them are capitals too; a lone
+    upper-case word of two or three letters is an abbreviation, and what it abbreviates is a name:
+    "before US Congress" is restored to "United States", not "UNITED STATES".
+    """
+    return " " not in found and len(found) <= 3 and len(replacement.split()) > 1
+
+
+def _title_name(replacement: str, sentence_start: bool) -> str:
+    words = [w if w in _NAME_LOWER else w[:1].upper() + w[1:] for w in replacement.split()]
+    if sentence_start:
+        words[0] = words[0][:1].upper() + words[0][1:]
+    return " ".join(words)
 
 
 def _is_capitalised(word: str) -> bool:
