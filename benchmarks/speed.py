@@ -473,7 +473,7 @@ def markdown(res: dict[str, Any]) -> str:
     """Markdown tables for the README."""
     t = res.get("throughput", {})
     out = [(f"Table of {res.get('rules', 0):,} rows; Python {sys.version.split()[0]}; "
-            f"{os.cpu_count()} cores.")]
+            f"{os.cpu_count()} cores; files under {res.get('tmp', '?')}.")]
     if t:
         part = ("" if t["complete"] else f"; restore stopped at its time budget after "
                 f"{t['measured_mb']:.2f} MB ({t['measured_documents']:,} documents), and every "
@@ -565,6 +565,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--unspin", default=None, help="the unspin command to time (default: this env's)")
     ap.add_argument("--json", action="store_true", help="print JSON instead of markdown")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder and print its path")
+    ap.add_argument("--tmp", type=Path, default=None,
+                    help="where the temporary folder goes (default: the system's); /dev/shm takes "
+                         "the disk out of the batch and linearity runs")
     a = ap.parse_args(argv)
     q = a.quick
     line = a.line_mb or (8.0 if q else 100.0)
@@ -584,7 +587,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     paragraphs = read_paragraphs(a.corpus)
     docs = build_documents(paragraphs, max(sizes.corpus, sizes.normal * 4, sizes.line * 4, sizes.batch))
     res: dict[str, Any] = {"rules": len(rules), "sizes": sizes.__dict__, "quick": q}
-    tmp = Path(tempfile.mkdtemp(prefix="unspin-speed-"))
+    tmp = Path(tempfile.mkdtemp(prefix="unspin-speed-", dir=a.tmp))
+    res["tmp"] = str(tmp.parent)
     try:
         if "throughput" in sections:
             corpus_docs = prefix_mb(docs, sizes.corpus)
