@@ -44,3 +44,22 @@ def test_document_words() -> None:
     assert not document_word("p")  # "P.C.", initials
     assert document_word("stated")
     assert document_word("12")
+
+
+def test_clean_articles_are_named_after_the_pair_spun_from_them(tmp_path) -> None:
+    """Cross-fitting leaves a clean article out with its news pair: the names must line up."""
+    from unspin.learn import clean_training_articles, training_pairs
+
+    (tmp_path / "large").mkdir()
+    for n in ("001", "002"):
+        pair = tmp_path / "spun" / n
+        pair.mkdir(parents=True)
+        (pair / "original.txt").write_text(f"Article {n} said.\n", encoding="utf-8")
+        (pair / "spun.txt").write_text(f"Article {n} stated.\n", encoding="utf-8")
+    (tmp_path / "clean").mkdir()
+    for n in ("001", "002"):
+        (tmp_path / "clean" / f"{n}_story.txt").write_text(f"Article {n} said.\n", encoding="utf-8")
+    originals = {name: o for name, _s, o in training_pairs(tmp_path, "all")}
+    clean = dict(clean_training_articles(tmp_path, "all"))
+    assert clean == originals == {"spun/001": "Article 001 said.\n", "spun/002": "Article 002 said.\n"}
+    assert dict(clean_training_articles(tmp_path, "train")) == {"spun/001": "Article 001 said.\n"}

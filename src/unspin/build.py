@@ -24,6 +24,7 @@ from .learn import (
     phrase_counter,
     side_keys,
     sibling_index,
+    clean_training_articles,
     clean_training_texts,
     occurrences,
     prepare,
@@ -179,10 +180,17 @@ def build(corpus: Path, repo: Path, min_count: int, split: str = "all", out: Pat
         st.orig_words.update(k for k in ks if k[0].isalnum())
     clean_uni: collections.Counter[str] = collections.Counter()
     clean_bi: collections.Counter[str] = collections.Counter()
-    for text in clean_training_texts(corpus, split):
+    # the clean articles that are the originals of a fold's news pairs leave the context model
+    # together with that fold
+    fold_clean = [(collections.Counter[str](), collections.Counter[str]()) for _ in range(n_folds)]
+    for pair, text in clean_training_articles(corpus, split):
         ks = context_keys(text)
+        bis = [a + " " + b for a, b in zip(ks, ks[1:], strict=False)]
         clean_uni.update(ks)
-        clean_bi.update(a + " " + b for a, b in zip(ks, ks[1:], strict=False))
+        clean_bi.update(bis)
+        if pair in fold_of:
+            fold_clean[fold_of[pair]][0].update(ks)
+            fold_clean[fold_of[pair]][1].update(bis)
     _log("counted occurrences and context")
 
     curated_prior = {(phrase_key(r.spun), phrase_key(r.original)): r.prior for r in curated}
@@ -201,7 +209,8 @@ def build(corpus: Path, repo: Path, min_count: int, split: str = "all", out: Pat
     every_fold = _sum_stats(folds)
     for f in range(n_folds):
         other = _without(every_fold, folds[f])
-        ctx = ContextModel(other.uni + clean_uni, other.bi + clean_bi)
+        ctx = ContextModel(other.uni + (clean_uni - fold_clean[f][0]),
+                           other.bi + (clean_bi - fold_clean[f][1]))
         ev = collections.Counter()
         for (s, o, _c), k in other.sub.items():
             ev[(s, o)] += k

@@ -55,9 +55,17 @@ def training_pairs(corpus: Path, split: str = "train") -> Iterator[tuple[str, st
 
 def clean_training_texts(corpus: Path, split: str = "train") -> Iterator[str]:
     """Never-spun news (odd numbers only for ``train``), extra language-model evidence."""
+    for _pair, text in clean_training_articles(corpus, split):
+        yield text
+
+
+def clean_training_articles(corpus: Path, split: str = "train") -> Iterator[tuple[str, str]]:
+    """(name of the pair spun from it, text) of every never-spun news article the model may learn
+    from. Article ``NNN_...`` is the original of pair ``spun/NNN``, so cross-fitting leaves it out
+    together with that pair."""
     for f in sorted((corpus / "clean").glob("*.txt")):
         if f.name[:3].isdigit() and (split == "all" or int(f.name[:3]) % 2 == 1):
-            yield _read(f)
+            yield f"spun/{f.name[:3]}", _read(f)
 
 
 def _read(p: Path) -> str:
