@@ -142,6 +142,7 @@ class Candidate:
 
 def compile_rules(rules: tuple[Rule, ...], model: Model) -> Compiled:
     """Index rules by spun phrase, with their priors and constant score terms."""
+    from .guards import numeral_rule
     from .table import phrase_key
 
     w = model.combiner
@@ -182,7 +183,8 @@ def compile_rules(rules: tuple[Rule, ...], model: Model) -> Compiled:
     for k, v in entries.items():
         per_entry = [(e, *_term_constants(e, model, index)) for e in v]
         scoring[k] = tuple(
-            tuple((e.index, e.index * len(CASES) + ci, bool(e.rule.guard or e.rule.protect),
+            tuple((e.index, e.index * len(CASES) + ci,
+                   bool(e.rule.guard or e.rule.protect or numeral_rule(e.rule)),
                    e.priors[ci], logits[ci], e.base[ci], lconst, rconst)
                   for e, logits, lconst, rconst in per_entry if e.priors[ci] >= PRUNE_PRIOR)
             for ci in range(len(CASES))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .builtin import NUMBER_WORDS
 from .table import Rule, phrase_key
 from .tokens import Token
 
@@ -20,13 +21,41 @@ _NUMBER_WORDS = frozenset(
 )
 
 
+#: Words that spell a number ("fifteen", "forty") and the magnitudes a spelt-out numeral goes on
+#: with ("two thousand fifteen", "one hundred fifty", "fifteen hundred").
+_NUMERAL_WORDS = frozenset(NUMBER_WORDS)
+_BEFORE_NUMERAL_WORD = _NUMERAL_WORDS | {"hundred", "thousand", "million", "billion", "trillion"}
+_AFTER_NUMERAL_WORD = _NUMERAL_WORDS | {"hundred", "thousand"}
+
+
 def _is_number(tok: Token) -> bool:
     return tok.key[:1].isdigit() or tok.key in _NUMBER_WORDS
+
+
+def numeral_rule(rule: Rule) -> bool:
+    """Does ``rule`` turn one number word into digits ("fifteen" -> "15")? Such a rule is checked
+    by :func:`allows` even without a named guard."""
+    return rule.spun.lower() in _NUMERAL_WORDS and rule.original[:1].isdigit()
+
+
+def _inside_numeral(toks: Sequence[Token], i: int, j: int) -> bool:
+    """Is the number word on tokens [i, j) one word of a numeral spelt out in several?
+
+    The spinner writes a whole number in words ("180" -> "one hundred eighty"); turning one word
+    of such a numeral into digits leaves "two thousand 15" or "15 thousand million", which no
+    news copy and no spinner writes. ("15 million" is news style: a magnitude after is allowed
+    unless it is "hundred" or "thousand".)
+    """
+    return (i > 0 and toks[i - 1].key in _BEFORE_NUMERAL_WORD) or (
+        j < len(toks) and toks[j].key in _AFTER_NUMERAL_WORD
+    )
 
 
 def allows(rule: Rule, toks: Sequence[Token], i: int, j: int, case: str) -> bool:
     """May ``rule`` fire on tokens [i, j) (letter case ``case``)?"""
     if rule.protect and _protected(rule, toks, i, j):
+        return False
+    if j - i == 1 and numeral_rule(rule) and _inside_numeral(toks, i, j):
         return False
     g = rule.guard
     if not g:
