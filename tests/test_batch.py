@@ -434,3 +434,13 @@ def test_killed_worker_stops_the_run_instead_of_hanging(tmp_path: Path) -> None:
     assert re.fullmatch(r"10 files: \d+ repaired, 0 clean, [1-9]\d* failed \(0 skipped\)", summary)
     assert b"Traceback" not in p.stderr
     assert not list((tmp_path / "d").rglob("*.unspin-tmp"))
+
+
+def test_pool_tasks_group_small_files_and_end_a_group_at_a_large_one() -> None:
+    from unspin.batch import CHUNK_BYTES, CHUNK_FILES, _chunks
+
+    small = [(f"s{i}", 1_000) for i in range(CHUNK_FILES + 3)]
+    assert [len(c) for c in _chunks(small)] == [CHUNK_FILES, 3]
+    mixed = [("a", 10), ("big", CHUNK_BYTES), ("b", 10), ("huge", 10 * CHUNK_BYTES), ("c", 10)]
+    assert list(_chunks(mixed)) == [["a", "big"], ["b", "huge"], ["c"]]
+    assert list(_chunks([])) == []

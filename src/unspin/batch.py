@@ -541,13 +541,25 @@ def work_chunk(tasks: list[tuple[str, str, str]]) -> list[FileResult]:
     return [work(task) for task in tasks]
 
 
-def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+#: A pool task takes up to this many files, and stops adding files once it holds this many bytes:
+#: small files travel in groups (one round trip for many files), and a large file ends its group,
+#: so no worker is handed several large files while the others run out of work.
+CHUNK_FILES = 16
+CHUNK_BYTES = 256 * 1024
+
+
+def _chunks(items: Iterable[tuple[Any, int]], max_files: int = CHUNK_FILES,
+            max_bytes: int = CHUNK_BYTES) -> Iterator[list[Any]]:
+    """Group (item, size) pairs into lists of items, by count and by total size."""
     batch: list[Any] = []
-    for item in items:
+    total = 0
+    for item, size in items:
         batch.append(item)
-        if len(batch) == size:
+        total += size
+        if len(batch) >= max_files or total >= max_bytes:
             yield batch
             batch = []
+            total = 0
     if batch:
         yield batch
 
@@ -734,7 +746,7 @@ def run_batch(
     done_files = 0
     done_bytes = 0
 
-    def tasks() -> Iterator[tuple[str, str, str]]:
+    def tasks() -> Iterator[tuple[tuple[str, str, str], int]]:  # (src, dest, rel), bytes
         for rel, size, error in walk(src_real, patterns, frozenset({dest_real})):
             if error is not None:
                 side.put(FileResult(rel, "failed", error=error, kind="input"))
@@ -744,7 +756,7 @@ def run_batch(
             if resume and _complete(s_path, d_path):
                 side.put(FileResult(rel, "skipped", bytes=size))
                 continue
-            yield s_path, d_path, rel
+            yield (s_path, d_path, rel), size
 
     def record(result: FileResult) -> None:
         nonlocal done_files, done_bytes
@@ -772,18 +784,17 @@ def run_batch(
         from unspin.options import make_options
 
         options = make_options(**option_kwargs)
-        for s_path, d_path, rel in tasks():
+        for (s_path, d_path, rel), _size in tasks():
             drain()
             record(repair_file(s_path, d_path, rel, options, block_size))
         drain()
     else:
         import multiprocessing
 
-        chunk = 4  # files per task: fewer round trips; results still stream back per chunk
         inflight: dict[str, list[tuple[str, str, str]]] = {}  # chunks handed to the pool
 
         def chunks() -> Iterator[list[tuple[str, str, str]]]:
-            for c in _chunks(tasks(), chunk):
+            for c in _chunks(tasks()):
                 inflight[c[0][2]] = c
                 yield c
 
