@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from unspin.engine import candidates
+from unspin.guards import ago_rule
 from unspin.options import Options
 from unspin.table import Rule, default_table
 
@@ -28,6 +29,8 @@ def contexts_for(rule: Rule) -> list[tuple[str, int]]:
         leads = ["Officials said 3 "]
     elif rule.guard == "attribution":
         leads = ["Officials "]
+    elif ago_rule(rule):  # "ago" follows a duration
+        leads = ["Officials said two days "]
     else:
         leads = ["Officials said the ", "Officials said that "]
     # the row may live only in one letter case ("US" for "United States", "Home" in a name)

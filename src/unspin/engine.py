@@ -142,7 +142,7 @@ class Candidate:
 
 def compile_rules(rules: tuple[Rule, ...], model: Model) -> Compiled:
     """Index rules by spun phrase, with their priors and constant score terms."""
-    from .guards import numeral_rule
+    from .guards import implicitly_guarded
     from .table import phrase_key
 
     w = model.combiner
@@ -184,7 +184,7 @@ def compile_rules(rules: tuple[Rule, ...], model: Model) -> Compiled:
         per_entry = [(e, *_term_constants(e, model, index)) for e in v]
         scoring[k] = tuple(
             tuple((e.index, e.index * len(CASES) + ci,
-                   bool(e.rule.guard or e.rule.protect or numeral_rule(e.rule)),
+                   bool(e.rule.guard or e.rule.protect or implicitly_guarded(e.rule)),
                    e.priors[ci], logits[ci], e.base[ci], lconst, rconst)
                   for e, logits, lconst, rconst in per_entry if e.priors[ci] >= PRUNE_PRIOR)
             for ci in range(len(CASES))

@@ -32,10 +32,29 @@ def _is_number(tok: Token) -> bool:
     return tok.key[:1].isdigit() or tok.key in _NUMBER_WORDS
 
 
+#: Words a duration ends with: "ago" follows one ("three days ago", "a while ago", "long ago").
+_DURATION_ENDS = frozenset(
+    "second seconds minute minutes hour hours day days week weeks month months year years decade "
+    "decades century centuries while moment moments long time ages".split()
+)
+
+
 def numeral_rule(rule: Rule) -> bool:
     """Does ``rule`` turn one number word into digits ("fifteen" -> "15")? Such a rule is checked
     by :func:`allows` even without a named guard."""
     return rule.spun.lower() in _NUMERAL_WORDS and rule.original[:1].isdigit()
+
+
+def ago_rule(rule: Rule) -> bool:
+    """Does ``rule`` restore "ago" ("in the past" -> "ago")? "ago" only ever follows a duration, so
+    :func:`allows` checks the word before: "two days in the past" is the spinner's, "in the past
+    24 hours" and "in the past few weeks" are honest English."""
+    return rule.original.lower() == "ago"
+
+
+def implicitly_guarded(rule: Rule) -> bool:
+    """Is ``rule`` checked by :func:`allows` although it names no guard and protects nothing?"""
+    return numeral_rule(rule) or ago_rule(rule)
 
 
 def _inside_numeral(toks: Sequence[Token], i: int, j: int) -> bool:
@@ -56,6 +75,8 @@ def allows(rule: Rule, toks: Sequence[Token], i: int, j: int, case: str) -> bool
     if rule.protect and _protected(rule, toks, i, j):
         return False
     if j - i == 1 and numeral_rule(rule) and _inside_numeral(toks, i, j):
+        return False
+    if ago_rule(rule) and not (i > 0 and toks[i - 1].key in _DURATION_ENDS):
         return False
     g = rule.guard
     if not g:

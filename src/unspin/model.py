@@ -344,7 +344,7 @@ def model_dir() -> Path:
 
 
 #: Bump when the layout of anything pickled into the cache changes.
-CACHE_VERSION = 24
+CACHE_VERSION = 25
 
 
 @functools.cache
