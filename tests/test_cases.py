@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 import unspin
-from unspin.table import FAMILIES, default_table
+from unspin.table import FAMILIES
 
 CASES_DIR = Path(__file__).parent / "cases"
 KEYS = {"label", "comment", "input", "expected", "expect", "rules", "options"}

@@ -11,8 +11,8 @@ and ``R`` in never-spun text (bigram lift), weighted by a logistic model fitted 
 from __future__ import annotations
 
 import functools
-import itertools
 import gzip
+import itertools
 import json
 import math
 import os

@@ -22,6 +22,7 @@ import unspin
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parent))
 from test_cases import _options as case_options  # noqa: E402  (options as the tests pass them)
+
 NOTE = re.compile(r"\s*Still wrong in the output[^.]*\):.*$", re.S)
 WORD = re.compile(r"\w[\w'’]*|[^\w\s]")
 
