@@ -11,7 +11,7 @@ pytest.importorskip("numpy")  # the build's own extra; the arithmetic below does
 from unspin.build import _COUNTERS, _sum_stats, _without, document_word
 from unspin.learn import FoldStats
 
-FIELDS = ("occ", "sub", "uni", "bi", "spun_words", "orig_words", "side")
+FIELDS = ("occ", "sub", "uni", "bi", "spun_words", "orig_words", "side", "news_occ", "news_sub")
 
 
 def test_every_counter_is_carried() -> None:

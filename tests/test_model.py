@@ -33,7 +33,7 @@ def test_engine_scores_match_features() -> None:
         case = span_case(toks, c.i, c.j)
         prior = e.priors[engine.CASES.index(case)]
         stats = model.rule_stats.get((e.spun, e.original))
-        evidence = sum(stats[4:]) if stats else 0
+        evidence = sum(stats[4:8]) if stats else 0  # the artifacts, all cases (not the news counts)
         left, right = neighbours(TEXT, toks, c.i, c.j)
         seen = (*model.seen_side(e.spun_text, e.original_text, "<", left),
                 *model.seen_side(e.spun_text, e.original_text, ">", right))
@@ -54,7 +54,30 @@ def test_case_prior_is_shared(case: str) -> None:
     for c, (n, k) in zip("lcsu", [(10, 8), (3, 1), (4, 4), (0, 0)], strict=True):
         st.occ[(s, c)] = n
         st.sub[(s, o, c)] = k
-    assert case_prior(st, s, o, case) == model_case_prior([10, 3, 4, 0, 8, 1, 4, 0], case)
+    st.news_occ[(s, "l")] = 6
+    st.news_sub[(s, o, "l")] = 6
+    assert case_prior(st, s, o, case) == model_case_prior(
+        [10, 3, 4, 0, 8, 1, 4, 0, 6, 0, 0, 0, 6, 0, 0, 0], case
+    )
+
+
+def test_news_pairs_move_the_prior_towards_their_own_rate() -> None:
+    """The news pairs' own rate moves the pooled estimate, which counts as NEWS_STRENGTH
+    occurrences: many news occurrences move it far, a few a little, none not at all."""
+    from unspin.model import NEWS_STRENGTH
+    from unspin.model import case_prior as model_case_prior
+
+    pooled_counts = [100, 0, 0, 0, 50, 0, 0, 0]  # an artifact half of the time in all training text
+    base = model_case_prior(pooled_counts, "l")
+    assert base == pytest.approx(0.5, abs=0.01)
+    assert model_case_prior([*pooled_counts, 0, 0, 0, 0, 0, 0, 0, 0], "l") == base
+    few = model_case_prior([*pooled_counts, 3, 0, 0, 0, 3, 0, 0, 0], "l")
+    many = model_case_prior([*pooled_counts, 300, 0, 0, 0, 300, 0, 0, 0], "l")
+    assert base < few < many < 1.0
+    assert few == pytest.approx((3 + NEWS_STRENGTH * base) / (3 + NEWS_STRENGTH))
+    assert many > 0.9
+    # news copy where the form is always honest pulls the prior down
+    assert model_case_prior([*pooled_counts, 300, 0, 0, 0, 0, 0, 0, 0], "l") < 0.1
 
 
 def test_context_lift_is_observed_over_expected() -> None:

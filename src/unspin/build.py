@@ -20,6 +20,7 @@ from .learn import (
     FoldStats,
     Key,
     case_prior,
+    rule_counts,
     clean_training_articles,
     clean_training_texts,
     doc_counts,
@@ -167,9 +168,14 @@ def build(corpus: Path, repo: Path, min_count: int, split: str = "all", out: Pat
             kl, kr = side_keys(s, *neighbours(d.spun, d.toks, i, j))
             st.side[kl] += wgt
             st.side[kr] += wgt
+            news = d.name.startswith("spun/")
+            if news:
+                st.news_occ[(s, case)] += 1
             o = d.events.get((i, j))
             if o is not None and o in index[s]:
                 st.sub[(s, o, case)] += wgt
+                if news:
+                    st.news_sub[(s, o, case)] += 1
                 os_ = " ".join(o) + "\t"
                 st.side[os_ + kl] += wgt
                 st.side[os_ + kr] += wgt
@@ -410,14 +416,13 @@ def write_outputs(split: str, table_path: Path, model_out: Path, rules, curated,
         vocab.update((s[0], s[-1], o[0], o[-1]))
     uni = {k: v for k, v in st.uni.items() if v >= 2 or k in vocab}
     bi = {k: v for k, v in st.bi.items() if v >= 2 and any(w in vocab for w in k.split(" "))}
-    stats_lines = ["spun\toriginal\t" + "\t".join(f"occ_{c}" for c in "lcsu") + "\t" +
-                   "\t".join(f"sub_{c}" for c in "lcsu")]
+    stats_lines = ["spun\toriginal\t" + "\t".join(f"{k}_{c}" for k in ("occ", "sub", "news_occ", "news_sub")
+                                                   for c in "lcsu")]
     for (s, o) in sorted(rules):
         occ = [st.occ[(s, c)] for c in "lcsu"]
         if sum(occ) == 0 or not counts_trusted(st, s, o, (s, o) in curated_pairs):
             continue
-        stats_lines.append("\t".join([" ".join(s), " ".join(o), *map(str, occ),
-                                      *(str(st.sub[(s, o, c)]) for c in "lcsu")]))
+        stats_lines.append("\t".join([" ".join(s), " ".join(o), *map(str, rule_counts(st, s, o))]))
     _write_gz(model_out / "rule_stats.tsv.gz", stats_lines)
     _write_gz(model_out / "unigrams.tsv.gz", [f"{k}\t{v}" for k, v in sorted(uni.items())])
     _write_gz(model_out / "bigrams.tsv.gz", [f"{k}\t{v}" for k, v in sorted(bi.items())])

@@ -155,7 +155,7 @@ def compile_rules(rules: tuple[Rule, ...], model: Model) -> Compiled:
         priors = tuple(entry_prior(r, stats, shift, c) for c in CASES)
         if max(priors) < PRUNE_PRIOR and stats is not None:
             continue
-        evidence = sum(stats[4:]) if stats else 0
+        evidence = sum(stats[4:8]) if stats else 0
         const = (w[0] + w[4] * math.log1p(evidence) + w[5] * (1.0 if len(s) > 1 else 0.0)
                  + w[6] * unigram_gain(ctx, s, o))
         base = tuple(const + w[1] * logit(p) for p in priors)

@@ -204,11 +204,21 @@ class FoldStats:
     spun_words: collections.Counter[str] = field(default_factory=collections.Counter)
     orig_words: collections.Counter[str] = field(default_factory=collections.Counter)
     side: collections.Counter[str] = field(default_factory=collections.Counter)
+    # occ and sub again, from the news pairs only and unweighted: the news-specific rate
+    news_occ: collections.Counter[tuple[Key, str]] = field(default_factory=collections.Counter)
+    news_sub: collections.Counter[tuple[Key, Key, str]] = field(default_factory=collections.Counter)
 
 
 def case_prior(st: FoldStats, s: Key, o: Key, case: str) -> float:
     """P(original = o | spun phrase s with this case), as the engine computes it (model.case_prior)."""
-    return model_case_prior([st.occ[(s, c)] for c in CASES] + [st.sub[(s, o, c)] for c in CASES], case)
+    return model_case_prior(rule_counts(st, s, o), case)
+
+
+def rule_counts(st: FoldStats, s: Key, o: Key) -> list[int]:
+    """The counts model.case_prior reads: occurrences and artifacts per letter case, then the same
+    from the news pairs alone."""
+    return ([st.occ[(s, c)] for c in CASES] + [st.sub[(s, o, c)] for c in CASES]
+            + [st.news_occ[(s, c)] for c in CASES] + [st.news_sub[(s, o, c)] for c in CASES])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
