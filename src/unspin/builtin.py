@@ -10,6 +10,9 @@
   kept the space before it; honest copy writes "17%" or "17 percent".
 - ``number.unit``: "four a long time" and "one 12 months" for "four decades" and "one year": the
   spinner's phrases for "decades" and "year" cannot follow a number in English.
+- ``function.perfect_failed_to``: "has did not act" or "had didn't answer" for "has failed to act":
+  the spinner writes "did not" and "didn't" for "failed to", and no English puts them after the
+  perfect's "has", "have" or "had".
 - ``name.entity``: a capitalised name that differs from a known institution or outlet only in words
   the spinner is known to swap ("Related Press", "The New York Occasions"). rapidfuzz finds the
   closest known name; every differing word must be a table substitution for the repair to stand.
@@ -174,6 +177,25 @@ def number_fixes(text: str) -> Iterator[Fix]:
         for m in _PERCENT_SIGN.finditer(text):
             if _number_before(text, m.start() - 1):
                 yield Fix(m.start(), m.end(), "percent", 0.95, "number.percent_sign", gated=True)
+
+
+# ----------------------------------------------------------------------------- grammar
+_PERFECT_DID_NOT = re.compile(r"\b(?:had|has|have|HAD|HAS|HAVE|Had|Has|Have) (did not|didn['’]t|DID NOT|DIDN['’]T)\b")
+
+
+def grammar_fixes(text: str) -> Iterator[Fix]:
+    """Spinner phrases that cannot stand where they are in English, in text order.
+
+    >>> [(f.replacement, f.rule) for f in grammar_fixes("The city has did not pay; it had didn't try.")]
+    [('failed to', 'function.perfect_failed_to'), ('failed to', 'function.perfect_failed_to')]
+    >>> list(grammar_fixes("It did not pay, and it has not paid since."))
+    []
+    """
+    if "id" not in text and "ID" not in text:  # cheap test first: "did", "didn't"
+        return
+    for m in _PERFECT_DID_NOT.finditer(text):
+        yield Fix(m.start(1), m.end(1), _cased(m.group(1), "failed to"), 0.95,
+                  "function.perfect_failed_to", gated=True)
 
 
 # ----------------------------------------------------------------------------- damaged names

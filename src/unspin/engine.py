@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from itertools import compress, repeat
 from typing import TYPE_CHECKING, NamedTuple
 
-from .builtin import Fix, entity_fixes, number_fixes, overlaps
+from .builtin import Fix, entity_fixes, grammar_fixes, number_fixes, overlaps
 from .casing import transfer_case
 from .errors import BYTES_ERROR
 from .model import (
@@ -654,6 +654,9 @@ def _builtin_fixes(
     found: list[Fix] = []
     for f in number_fixes(text):
         if f.rule not in dis and "number" not in dis:
+            found.append(f)
+    for f in grammar_fixes(text):
+        if f.rule not in dis and "function" not in dis:
             found.append(f)
     if "name.entity" not in dis and "name" not in dis:
         # the table (the spinner's substitutions) is only loaded if a name looks damaged
