@@ -19,6 +19,7 @@ from unspin.casing import transfer_case
         # a lone initialism spells out a name: Title Case, not capitals
         ("US", "united states", False, "United States"),
         ("UK", "united kingdom", False, "United Kingdom"),
+        ("VP", "vice president", False, "Vice President"),
         ("US", "the united states", False, "the United States"),
         ("US", "the united states", True, "The United States"),
         # mixed case is never repaired

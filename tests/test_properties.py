@@ -280,7 +280,8 @@ def span_shape(s: str) -> str:
 
 
 def check_case_transfer(analysis: unspin.Analysis) -> None:
-    """lower -> lower, UPPER -> UPPER, Capitalised -> Capitalised; mixed case is never repaired."""
+    """lower -> lower, UPPER -> UPPER (a lone initialism spelt out: Title Case), Capitalised ->
+    Capitalised; mixed case is never repaired."""
     for r in analysis.repairs:
         shape = span_shape(r.found)
         rep = r.replacement
@@ -300,6 +301,12 @@ def check_case_transfer(analysis: unspin.Analysis) -> None:
         if shape == "lower" and not proper:
             tail = rep[rep.index(cased[0]) + 1 :] if free_first else rep
             assert tail == tail.lower(), f"lower-case span got {rep!r}: {r}"
+        elif shape == "upper" and " " not in r.found and len(r.found) <= 3 and " " in rep:
+            # a lone initialism spelt out is a name in Title Case (README, "What unspin
+            # promises"): "US" -> "United States", "VP" -> "Vice President"
+            words = rep.split(" ")
+            assert all(w[:1].isupper() or w in ("the", "of", "and", "for", "on", "in") for w in words), r
+            assert all(w[1:] == w[1:].lower() for w in words), f"initialism spelt out as {rep!r}: {r}"
         elif shape == "upper":
             assert rep == rep.upper(), f"UPPERCASE span got {rep!r}: {r}"
         elif shape == "cap" and proper:
