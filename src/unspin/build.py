@@ -19,8 +19,8 @@ from .learn import (
     Doc,
     FoldStats,
     Key,
+    RULE_COUNT_COLUMNS,
     case_prior,
-    rule_counts,
     clean_training_articles,
     clean_training_texts,
     doc_counts,
@@ -28,6 +28,7 @@ from .learn import (
     phrase_counter,
     prepare,
     resolve_events,
+    rule_counts,
     sibling_index,
     side_keys,
     training_pairs,
@@ -70,8 +71,13 @@ def document_word(word: str) -> bool:
     return len(word) > 1
 
 
+def is_news_pair(name: str) -> bool:
+    """Is the training pair ``name`` one of the spun news pairs (not official prose)?"""
+    return name.startswith("spun/")
+
+
 def weight_of(name: str) -> int:
-    return NEWS_WEIGHT if name.startswith("spun/") else 1
+    return NEWS_WEIGHT if is_news_pair(name) else 1
 
 
 def fit_logistic(X, y, l2: float = 1.0, iters: int = 30, sample_weight=None):  # type: ignore[no-untyped-def]
@@ -162,13 +168,13 @@ def build(corpus: Path, repo: Path, min_count: int, split: str = "all", out: Pat
     for d in docs:
         st = folds[fold_of[d.name]]
         wgt = weight_of(d.name)
+        news = is_news_pair(d.name)
         for i, j, s in occurrences(d, index, max_len):
             case = span_case(d.toks, i, j)
             st.occ[(s, case)] += wgt
             kl, kr = side_keys(s, *neighbours(d.spun, d.toks, i, j))
             st.side[kl] += wgt
             st.side[kr] += wgt
-            news = d.name.startswith("spun/")
             if news:
                 st.news_occ[(s, case)] += 1
             o = d.events.get((i, j))
@@ -416,13 +422,12 @@ def write_outputs(split: str, table_path: Path, model_out: Path, rules, curated,
         vocab.update((s[0], s[-1], o[0], o[-1]))
     uni = {k: v for k, v in st.uni.items() if v >= 2 or k in vocab}
     bi = {k: v for k, v in st.bi.items() if v >= 2 and any(w in vocab for w in k.split(" "))}
-    stats_lines = ["spun\toriginal\t" + "\t".join(f"{k}_{c}" for k in ("occ", "sub", "news_occ", "news_sub")
-                                                   for c in "lcsu")]
+    stats_lines = ["\t".join(["spun", "original", *RULE_COUNT_COLUMNS])]
     for (s, o) in sorted(rules):
-        occ = [st.occ[(s, c)] for c in "lcsu"]
-        if sum(occ) == 0 or not counts_trusted(st, s, o, (s, o) in curated_pairs):
-            continue
-        stats_lines.append("\t".join([" ".join(s), " ".join(o), *map(str, rule_counts(st, s, o))]))
+        row = rule_counts(st, s, o)
+        if sum(row[:4]) == 0 or not counts_trusted(st, s, o, (s, o) in curated_pairs):
+            continue  # row[:4]: occurrences of the spun phrase
+        stats_lines.append("\t".join([" ".join(s), " ".join(o), *map(str, row)]))
     _write_gz(model_out / "rule_stats.tsv.gz", stats_lines)
     _write_gz(model_out / "unigrams.tsv.gz", [f"{k}\t{v}" for k, v in sorted(uni.items())])
     _write_gz(model_out / "bigrams.tsv.gz", [f"{k}\t{v}" for k, v in sorted(bi.items())])

@@ -180,7 +180,7 @@ def number_fixes(text: str) -> Iterator[Fix]:
 
 
 # ----------------------------------------------------------------------------- grammar
-_PERFECT_DID_NOT = re.compile(r"\b(?:had|has|have|HAD|HAS|HAVE|Had|Has|Have) (did not|didn['’]t|DID NOT|DIDN['’]T)\b")
+_PERFECT_DID_NOT = re.compile(r"\b(ha[ds]|have) (did not|didn['’]t)\b", re.IGNORECASE)
 
 
 def grammar_fixes(text: str) -> Iterator[Fix]:
@@ -191,11 +191,12 @@ def grammar_fixes(text: str) -> Iterator[Fix]:
     >>> list(grammar_fixes("It did not pay, and it has not paid since."))
     []
     """
-    if "id" not in text and "ID" not in text:  # cheap test first: "did", "didn't"
+    if "did" not in text and "DID" not in text:  # cheap test first: "did not", "didn't"
         return
     for m in _PERFECT_DID_NOT.finditer(text):
-        yield Fix(m.start(1), m.end(1), _cased(m.group(1), "failed to"), 0.95,
-                  "function.perfect_failed_to", gated=True)
+        if all(_word_case(w) for w in m.group().split(" ")):  # not "hAS" or "dId"
+            yield Fix(m.start(2), m.end(2), _cased(m.group(2), "failed to"), 0.95,
+                      "function.perfect_failed_to", gated=True)
 
 
 # ----------------------------------------------------------------------------- damaged names

@@ -652,12 +652,8 @@ def _builtin_fixes(
     """Garbled numbers and damaged names (see :mod:`unspin.builtin`), non-overlapping."""
     dis = options.disable
     found: list[Fix] = []
-    for f in number_fixes(text):
-        if f.rule not in dis and "number" not in dis:
-            found.append(f)
-    for f in grammar_fixes(text):
-        if f.rule not in dis and "function" not in dis:
-            found.append(f)
+    for fixes in (number_fixes(text), grammar_fixes(text)):
+        found.extend(f for f in fixes if f.rule not in dis and f.rule.split(".", 1)[0] not in dis)
     if "name.entity" not in dis and "name" not in dis:
         # the table (the spinner's substitutions) is only loaded if a name looks damaged
         def spinner_swaps(s: str, o: str) -> bool:

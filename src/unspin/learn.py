@@ -214,9 +214,13 @@ def case_prior(st: FoldStats, s: Key, o: Key, case: str) -> float:
     return model_case_prior(rule_counts(st, s, o), case)
 
 
+#: What :func:`rule_counts` returns, in order (the columns of ``rule_stats.tsv.gz``).
+RULE_COUNT_COLUMNS = tuple(f"{k}_{c}" for k in ("occ", "sub", "news_occ", "news_sub") for c in CASES)
+
+
 def rule_counts(st: FoldStats, s: Key, o: Key) -> list[int]:
     """The counts model.case_prior reads: occurrences and artifacts per letter case, then the same
-    from the news pairs alone."""
+    from the news pairs alone (:data:`RULE_COUNT_COLUMNS`)."""
     return ([st.occ[(s, c)] for c in CASES] + [st.sub[(s, o, c)] for c in CASES]
             + [st.news_occ[(s, c)] for c in CASES] + [st.news_sub[(s, o, c)] for c in CASES])
 
