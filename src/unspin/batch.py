@@ -507,7 +507,11 @@ _WORKER: dict[str, Any] = {}
 
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)  # unwinds ``finally``/``with``: temporary files are removed
+    if _WORKER.get("busy"):
+        raise SystemExit(128 + signum)  # unwinds ``finally``/``with``: temporary files are removed
+    # Between tasks, or while the interpreter shuts down, there is nothing to clean up, and an
+    # exception raised there would be printed as "Exception ignored ... Traceback" on stderr.
+    os._exit(128 + signum)
 
 
 def init_worker(option_kwargs: dict[str, Any], block_size: int) -> None:
@@ -538,7 +542,11 @@ def work(task: tuple[str, str, str]) -> FileResult:
 
 def work_chunk(tasks: list[tuple[str, str, str]]) -> list[FileResult]:
     """Pool task: repair a few files (one round trip for several small files)."""
-    return [work(task) for task in tasks]
+    _WORKER["busy"] = True
+    try:
+        return [work(task) for task in tasks]
+    finally:
+        _WORKER["busy"] = False
 
 
 #: A pool task takes up to this many files, and stops adding files once it holds this many bytes:
