@@ -482,6 +482,36 @@ def evaluate(corpus: Path, split: str, restorer: Restorer, index: TableIndex,
     return summarise(pair_scores, clean_scores)
 
 
+def mixed_documents(corpus: Path, split: str, restorer: Restorer) -> dict[str, Any]:
+    """One spun paragraph of each pair (its first of 40 words or more) set in the middle of an
+    honest text of the split (the next one, never its own original): how many of the repairs the
+    paragraph gets in its own article it still gets there. What a text's honest paragraphs cost a
+    spun one (the document score is the whole text's; see README, 'What unspin promises')."""
+    pairs, hosts = find_pairs(corpus, split), find_clean(corpus, split)
+    docs = own_total = kept = 0
+    for k, pair in enumerate(pairs):
+        spun = pair.spun.read_text(encoding="utf-8")
+        para = next((q for q in spun.split("\n\n") if len(q.split()) >= 40), None)
+        if para is None or not hosts:
+            continue
+        host = hosts[(k + 1) % len(hosts)].read_text(encoding="utf-8").split("\n\n")
+        mid = len(host) // 2
+        before = "".join(q + "\n\n" for q in host[:mid])
+        mixed = before + para + "\n\n" + "\n\n".join(host[mid:])
+
+        def inside(text: str, at: int) -> set[tuple[int, int, str]]:
+            _, repairs = restorer(text)
+            return {(r.start - at, r.end - at, r.replacement) for r in repairs or ()
+                    if at <= r.start and r.end <= at + len(para)}
+
+        own = inside(spun, spun.index(para))
+        docs += 1
+        own_total += len(own)
+        kept += len(own & inside(mixed, len(before)))
+    return {"paragraphs": docs, "repairs_in_own_article": own_total, "kept_in_honest_text": kept,
+            "kept_share": round(kept / own_total, 3) if own_total else None}
+
+
 def run_official(scorer: Path, corpus: Path, split: str, cmd: str) -> tuple[str, str]:
     """Run score.py on exactly the files of ``split``; returns its two summary lines."""
     pairs = [str(p.spun.parent) for p in find_pairs(corpus, split)]
@@ -533,6 +563,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                          "'unspin') and check that the numbers agree")
     ap.add_argument("--show", action="store_true", help="print false and missed edits with context")
     ap.add_argument("--json", action="store_true", help="print the summary as JSON instead of markdown")
+    ap.add_argument("--mixed", action="store_true",
+                    help="also set one spun paragraph of each pair inside an honest text of the split "
+                         "and report how many of its repairs it keeps there (in-process only)")
     ap.add_argument("--data", type=Path, default=None,
                     help="use the table and model in this folder (python -m unspin.learn build --out); "
                          "sets UNSPIN_DATA_DIR, also for --cmd")
@@ -541,6 +574,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     options = engine_options(a.min_confidence, a.table)
     if a.cmd:
+        if a.mixed:
+            ap.error("--mixed needs the repairs' offsets: run it in-process, without --cmd")
         if options:
             ap.error("--min-confidence/--table apply to the in-process run; put them in --cmd instead")
         restorer, label = cmd_restorer(a.cmd), f"command `{a.cmd}`"
@@ -550,6 +585,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     index = load_table_index(a.table)
     summary = evaluate(a.corpus, a.split, restorer, index, show=a.show)
     summary["split"], summary["restorer"] = a.split, label
+    if a.mixed:
+        summary["mixed"] = mixed_documents(a.corpus, a.split, restorer)
     mine = score_lines(summary)
 
     agree = None
@@ -563,6 +600,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         print(markdown(summary, a.split, label))
         print()
+        if a.mixed:
+            m = summary["mixed"]
+            print(f"Mixed documents: {m['paragraphs']} spun paragraphs, each set inside an honest "
+                  f"text, kept {m['kept_in_honest_text']} of the {m['repairs_in_own_article']} repairs "
+                  f"they get in their own article ({_fmt(m['kept_share'])}).")
+            print()
         print("score.py-format lines (this script):")
         for line in mine:
             print("  " + line)

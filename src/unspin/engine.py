@@ -597,6 +597,10 @@ def _result(text: str, repairs: list[Repair], fixed: list[Fix], spin: float) -> 
 #: many words): where that neighbourhood is unmistakably spun, its repairs stand even when honest
 #: paragraphs around it pull the whole document's score down.
 WINDOW_WORDS = 50
+#: "Unmistakably" for a text of one window. A long text has many windows, and the more windows
+#: are judged, the likelier one honest window looks spun by chance (old-fashioned or spoken prose:
+#: "within", "though", "had been"), so the bar rises with their number: the odds it takes are
+#: multiplied by the number of windows, len(words) / WINDOW_WORDS (a Bonferroni correction).
 LOCAL_SURE = 0.985
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
 
@@ -623,6 +627,8 @@ def local_spin(
     out = []
     last = len(bounds) - 1
     judged: dict[tuple[int, int], float] = {}  # (first, last paragraph) -> spin probability
+    sure_odds = LOCAL_SURE / (1.0 - LOCAL_SURE) * max(1.0, len(keys) / WINDOW_WORDS)
+    sure = sure_odds / (1.0 + sure_odds)
     for k in range(len(bounds)):
         lo = hi = k
         n = len(para_keys[k])
@@ -641,7 +647,7 @@ def local_spin(
                 window = [w for q in range(lo, hi + 1) for w in para_keys[q]]
             local = judged[lo, hi] = dm.spin_probability(window)
         # The whole document's verdict stands unless the neighbourhood is unmistakably spun.
-        out.append((bounds[k][0], max(spin, local) if local >= LOCAL_SURE else spin))
+        out.append((bounds[k][0], max(spin, local) if local >= sure else spin))
     return out
 
 

@@ -1,0 +1,52 @@
+"""The paragraph windows of the document model (``engine.local_spin``): a neighbourhood that looks
+unmistakably spun keeps that verdict inside an honest-looking text, and the bar for
+"unmistakably" rises with the number of windows judged, so that one honest window in a long text
+does not pass for spun by chance."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from unspin import engine
+
+
+class _FakeDocumentModel:
+    """Spin probability ``marked`` for a window holding the word "marker", ``plain`` otherwise."""
+
+    def __init__(self, marked: float, plain: float = 0.001) -> None:
+        self.marked, self.plain = marked, plain
+
+    def spin_probability(self, keys: Sequence[str]) -> float:
+        return self.marked if "marker" in keys else self.plain
+
+
+def _text(honest_paragraphs: int) -> str:
+    marked = " ".join(["marker"] + ["word"] * 59)
+    honest = " ".join(["plain"] * 60)
+    return "\n\n".join([marked] + [honest] * honest_paragraphs)
+
+
+def _verdicts(text: str, marked: float) -> list[float]:
+    keys = engine.word_keys(text)
+    spin = 0.001
+    return [f for _, f in engine.local_spin(text, _FakeDocumentModel(marked), keys, spin)]
+
+
+def test_a_sure_window_keeps_its_verdict_in_a_short_text() -> None:
+    verdicts = _verdicts(_text(1), marked=0.995)  # 120 words: the bar is odds 65.7 x 2.4
+    assert verdicts[0] == 0.995
+    assert verdicts[1] == 0.001  # the honest paragraph keeps the document's verdict
+
+
+def test_the_bar_rises_with_the_number_of_windows() -> None:
+    # 1,260 words: 25.2 windows, so the bar is odds 65.7 x 25.2 (p = 0.99940)
+    assert _verdicts(_text(20), marked=0.995)[0] == 0.001
+    assert _verdicts(_text(20), marked=0.9995)[0] == 0.9995
+
+
+def test_the_bar_for_one_window_is_local_sure() -> None:
+    # 51 words, just over one window: the bar is LOCAL_SURE itself, near enough (p = 0.98529)
+    text = " ".join(["marker"] + ["word"] * 40) + "\n\n" + " ".join(["plain"] * 10)
+    below = engine.LOCAL_SURE - 0.01
+    assert _verdicts(text, marked=engine.LOCAL_SURE + 0.002)[0] == engine.LOCAL_SURE + 0.002
+    assert _verdicts(text, marked=below)[0] == 0.001
