@@ -65,10 +65,11 @@ _COMPOUND = re.compile(
     re.IGNORECASE,
 )
 _NUMBER_BEFORE = re.compile(rf"(?:\d|\b(?:{_alt(NUMBER_WORDS)}))\Z", re.IGNORECASE)
-# a number, then the spinner's phrase for a unit of time
-_UNIT_PHRASE = re.compile(
-    rf"\b(?:\d+|{_alt(NUMBER_WORDS)}|several|a few|many) (a long time|12 months)\b", re.IGNORECASE
-)
+# the spinner's phrase for a unit of time (lower case: only that is repaired), after a space ...
+_UNIT_PHRASE = re.compile(r"(?<= )(?:a long time|12 months)\b")
+# ... and the number that must end just before that space (searched for backwards from there:
+# a scan of the whole text for the number words first was the slow part of number_fixes)
+_UNIT_NUMBER = re.compile(rf"\b(?:\d+|{_alt(NUMBER_WORDS)}|several|a few|many)\Z", re.IGNORECASE)
 _UNIT_ORIGINAL = {"a long time": "decades", "12 months": "year"}
 _PERCENT = re.compile(r"(?<= )p\.c(?=\.?(?:\W|$))", re.IGNORECASE)
 _PERCENT_SIGN = re.compile(r"(?<=\w )%")
@@ -163,12 +164,14 @@ def number_fixes(text: str) -> Iterator[Fix]:
                 yield Fix(m.start(), m.end(), value, 0.95, "number.compound", gated=True)
     if " a long time" in text or " 12 months" in text:
         for m in _UNIT_PHRASE.finditer(text):
-            phrase = m.group(1)
-            number = m.group().split(" ")[0].lower()
+            before = _UNIT_NUMBER.search(text, max(0, m.start() - 64), m.start() - 1)
+            if before is None:
+                continue
+            phrase = m.group()
+            number = before.group().split(" ")[0].lower()
             if phrase == "12 months" and number not in ("one", "1"):
                 continue  # "two 12 months" cannot come from "two year"
-            if phrase.islower():
-                yield Fix(m.start(1), m.end(1), _UNIT_ORIGINAL[phrase], 0.95, "number.unit", gated=True)
+            yield Fix(m.start(), m.end(), _UNIT_ORIGINAL[phrase], 0.95, "number.unit", gated=True)
     if ".c" in text or ".C" in text:  # cheap test first ("c" matches only c and C)
         for m in _PERCENT.finditer(text):
             if _word_case(m.group().replace(".", "")) and _number_before(text, m.start() - 1):

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from .builtin import NUMBER_WORDS
 from .table import Rule, phrase_key
-from .tokens import Token
+from .tokens import Token, Tokens
 
 _SPEAKERS = frozenset(
     "he she they it we i who officials official spokesman spokeswoman spokesperson police "
@@ -57,27 +57,46 @@ def implicitly_guarded(rule: Rule) -> bool:
     return numeral_rule(rule) or ago_rule(rule)
 
 
-def _inside_numeral(toks: Sequence[Token], i: int, j: int) -> bool:
-    """Is the number word on tokens [i, j) one word of a numeral spelt out in several?
-
-    The spinner writes a whole number in words ("180" -> "one hundred eighty"); turning one word
-    of such a numeral into digits leaves "two thousand 15" or "15 thousand million", which no
-    news copy and no spinner writes. ("15 million" is news style: a magnitude after is allowed
-    unless it is "hundred" or "thousand".)
-    """
-    return (i > 0 and toks[i - 1].key in _BEFORE_NUMERAL_WORD) or (
-        j < len(toks) and toks[j].key in _AFTER_NUMERAL_WORD
-    )
+#: rule -> (its protected phrases as (offset of the spun phrase in it, words), numeral_rule(rule),
+#: ago_rule(rule)): what :func:`allows` asks of a rule, worked out once per rule.
+_CHECKS: dict[Rule, tuple[tuple[tuple[int, tuple[str, ...]], ...], bool, bool]] = {}
 
 
-def allows(rule: Rule, toks: Sequence[Token], i: int, j: int, case: str) -> bool:
+def _checks(rule: Rule) -> tuple[tuple[tuple[int, tuple[str, ...]], ...], bool, bool]:
+    found = _CHECKS.get(rule)
+    if found is None:
+        spun = phrase_key(rule.spun)
+        aligned = []
+        for p in rule.protect:
+            pk = phrase_key(p)
+            # every alignment of the spun phrase inside the protected phrase
+            aligned.extend((off, pk) for off in range(len(pk) - len(spun) + 1)
+                           if pk[off : off + len(spun)] == spun)
+        if len(_CHECKS) > 100_000:
+            _CHECKS.clear()
+        found = _CHECKS[rule] = (tuple(aligned), numeral_rule(rule), ago_rule(rule))
+    return found
+
+
+def allows(rule: Rule, toks: Sequence[Token] | Tokens, i: int, j: int, case: str) -> bool:
     """May ``rule`` fire on tokens [i, j) (letter case ``case``)?"""
-    if rule.protect and _protected(rule, toks, i, j):
-        return False
-    if j - i == 1 and numeral_rule(rule) and _inside_numeral(toks, i, j):
-        return False
-    if ago_rule(rule) and not (i > 0 and toks[i - 1].key in _DURATION_ENDS):
-        return False
+    aligned, numeral, ago = _checks(rule)
+    if aligned or numeral or ago:
+        keys = toks.keys if isinstance(toks, Tokens) else [t.key for t in toks]
+        if aligned and _protected(aligned, keys, i):
+            return False
+        if numeral and j - i == 1 and (
+            (i > 0 and keys[i - 1] in _BEFORE_NUMERAL_WORD)
+            or (j < len(keys) and keys[j] in _AFTER_NUMERAL_WORD)
+        ):
+            # One word of a numeral spelt out in several: the spinner writes a whole number in
+            # words ("180" -> "one hundred eighty"), and digits for one of its words would leave
+            # "two thousand 15" or "15 thousand million", which no news copy and no spinner
+            # writes. ("15 million" is news style: a magnitude after is allowed unless it is
+            # "hundred" or "thousand".)
+            return False
+        if ago and not (i > 0 and keys[i - 1] in _DURATION_ENDS):
+            return False
     g = rule.guard
     if not g:
         return True
@@ -99,16 +118,11 @@ def allows(rule: Rule, toks: Sequence[Token], i: int, j: int, case: str) -> bool
     return False  # unknown guards are rejected when the table loads; never fire here
 
 
-def _protected(rule: Rule, toks: Sequence[Token], i: int, j: int) -> bool:
-    spun = phrase_key(rule.spun)
-    for p in rule.protect:
-        pk = phrase_key(p)
-        # every alignment of the spun phrase inside the protected phrase
-        for off in range(len(pk) - len(spun) + 1):
-            if pk[off : off + len(spun)] != spun:
-                continue
-            a = i - off
-            b = a + len(pk)
-            if a >= 0 and b <= len(toks) and all(toks[a + k].key == pk[k] for k in range(len(pk))):
-                return True
+def _protected(aligned: tuple[tuple[int, tuple[str, ...]], ...], keys: Sequence[str], i: int) -> bool:
+    """Does the phrase at token ``i`` sit inside one of its protected phrases (see :func:`_checks`)?"""
+    for off, pk in aligned:
+        a = i - off
+        b = a + len(pk)
+        if a >= 0 and b <= len(keys) and tuple(keys[a:b]) == pk:
+            return True
     return False
