@@ -63,3 +63,21 @@ def test_clean_articles_are_named_after_the_pair_spun_from_them(tmp_path) -> Non
     clean = dict(clean_training_articles(tmp_path, "all"))
     assert clean == originals == {"spun/001": "Article 001 said.\n", "spun/002": "Article 002 said.\n"}
     assert dict(clean_training_articles(tmp_path, "train")) == {"spun/001": "Article 001 said.\n"}
+
+
+def test_an_insertion_is_widened_left_right_and_on_both_sides() -> None:
+    from unspin.learn import raw_ops
+
+    spun = "killed at the very least eleven people".split()
+    original = "killed at least eleven people".split()
+    got = {(" ".join(spun[i:j]), " ".join(o)) for i, j, o in raw_ops(spun, original)}
+    # the spinner replaced the phrase "at least": only widening on both sides finds it whole
+    assert got == {("at the very", "at"), ("the very least", "least"),
+                   ("at the very least", "at least")}
+
+
+def test_a_replacement_is_not_widened() -> None:
+    from unspin.learn import raw_ops
+
+    got = list(raw_ops("officials stated it".split(), "officials said it".split()))
+    assert got == [(1, 2, ("said",))]

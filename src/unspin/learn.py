@@ -85,8 +85,9 @@ class Event:
 def raw_ops(a: Sequence[str], b: Sequence[str]) -> Iterator[tuple[int, int, Key]]:
     """Differences between spun keys ``a`` and original keys ``b`` as (i, j, original).
 
-    Pure insertions and deletions are widened by one shared neighbour on each side, both ways,
-    because a spinner always replaces a whole phrase ("now" -> "right now").
+    Pure insertions and deletions are widened by one shared neighbour on the left, on the right,
+    and on both sides at once, because a spinner always replaces a whole phrase ("now" -> "right
+    now"), and the words it adds may sit inside the phrase ("at least" -> "at the very least").
     """
     sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
     for op, i1, i2, j1, j2 in sm.get_opcodes():
@@ -97,6 +98,8 @@ def raw_ops(a: Sequence[str], b: Sequence[str]) -> Iterator[tuple[int, int, Key]
                 yield i1 - 1, i2, tuple(b[j1 - 1 : j2])
             if i2 < len(a) and j2 < len(b):
                 yield i1, i2 + 1, tuple(b[j1 : j2 + 1])
+            if i1 > 0 and j1 > 0 and i2 < len(a) and j2 < len(b):
+                yield i1 - 1, i2 + 1, tuple(b[j1 - 1 : j2 + 1])
         else:
             yield i1, i2, tuple(b[j1:j2])
 
