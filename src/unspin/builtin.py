@@ -49,18 +49,30 @@ def _word_case(word: str) -> bool:
     return word.islower() or word.isupper() or word[1:].islower()
 
 
+def _starts(words) -> str:  # type: ignore[no-untyped-def]
+    """A lookahead for the first letter of any of ``words``, in either case. Put before a pattern
+    that begins with ``\b`` and an alternation, it lets the regex engine skip ahead to a possible
+    first character instead of trying the whole alternation at every position (the same matches,
+    about twice as fast)."""
+    letters = sorted({w[0].lower() for w in words} | {w[0].upper() for w in words})
+    return f"(?=[{''.join(letters)}])"
+
+
 _TENS_RE, _UNIT_RE = _alt(_TENS), _alt(_UNITS[1:10])
 # a number word, or tens and unit as a spinner writes them ("forty six"), glued to digit groups
 _WORD_DIGITS = re.compile(
-    rf"\b(?:({_TENS_RE}) ({_UNIT_RE})|({_alt(NUMBER_WORDS)}))((?:[.,]\d+)+)\b", re.IGNORECASE
+    rf"{_starts(list(NUMBER_WORDS) + list(_TENS))}"
+    rf"\b(?:({_TENS_RE}) ({_UNIT_RE})|({_alt(NUMBER_WORDS)}))((?:[.,]\d+)+)\b",
+    re.IGNORECASE,
 )
 # digits, then a decimal point and a unit word: "7.eight" (the spinner swapped the last digit)
-_DIGITS_WORD = re.compile(rf"\b(\d+)\.({_alt(_UNITS[:10])})\b", re.IGNORECASE)
+_DIGITS_WORD = re.compile(rf"(?=\d)\b(\d+)\.({_alt(_UNITS[:10])})\b", re.IGNORECASE)
 # "x,0" / "x.0" / "0.x" (a letter and a digit around a point or comma); written to start with the
 # rare [.,] so the regex engine can skip ahead to it
 _DIGIT_GROUP = re.compile(r"[.,](?:(?<=[a-zA-Z][.,])\d|(?<=\d\.)[a-zA-Z])")
 # "[one hundred [and]] forty six", "twenty first": no hyphen between tens and unit
 _COMPOUND = re.compile(
+    rf"{_starts(list(_HUNDREDS) + list(_TENS))}"
     rf"\b(?:({_alt(_HUNDREDS)}) hundred (?:and )?)?({_TENS_RE}) ({_UNIT_RE}|{_alt(_ORDINALS)})\b",
     re.IGNORECASE,
 )
@@ -183,7 +195,7 @@ def number_fixes(text: str) -> Iterator[Fix]:
 
 
 # ----------------------------------------------------------------------------- grammar
-_PERFECT_DID_NOT = re.compile(r"\b(ha[ds]|have) (did not|didn['’]t)\b", re.IGNORECASE)
+_PERFECT_DID_NOT = re.compile(r"(?=[hH])\b(ha[ds]|have) (did not|didn['’]t)\b", re.IGNORECASE)
 
 
 def grammar_fixes(text: str) -> Iterator[Fix]:
