@@ -180,6 +180,35 @@ def test_find_pairs_and_clean_follow_the_split(tmp_path: Path) -> None:
     assert quality.find_clean(c, "large-holdout") == [c / "large" / "0010" / "original.txt"]
 
 
+def test_mixed_documents_counts_the_repairs_a_paragraph_keeps_inside_honest_text(tmp_path: Path) -> None:
+    root = tmp_path / "c"
+    para = " ".join(["Officials stated the plan would work."] * 8)  # 48 words
+    for name, spun in (("001", "Intro.\n\n" + para + "\n\nEnd."), ("003", para)):
+        (root / "spun" / name).mkdir(parents=True)
+        (root / "spun" / name / "spun.txt").write_text(spun, encoding="utf-8")
+        (root / "spun" / name / "original.txt").write_text(spun.replace("stated", "said"), encoding="utf-8")
+    (root / "clean").mkdir()
+    for name in ("001_a.txt", "003_b.txt"):
+        (root / "clean" / name).write_text("One.\n\nTwo.\n\nThree stated.", encoding="utf-8")
+    seen: list[str] = []
+
+    def restorer(text: str) -> tuple[str, tuple[Repair, ...]]:
+        # repairs every "stated", except in the fourth text it is given (the second pair's
+        # paragraph inside honest text): that paragraph loses its repairs, the first keeps them
+        seen.append(text)
+        if len(seen) == 4:
+            return text, ()
+        reps = tuple(Repair(m, m + 6, "stated", "said", 0.9, "saying.stated.said")
+                     for m in range(len(text)) if text.startswith("stated", m))
+        return apply_repairs(text, reps), reps
+
+    m = quality.mixed_documents(root, "tune", restorer)
+    assert m == {"paragraphs": 2, "repairs_in_own_article": 16, "kept_in_honest_text": 8,
+                 "kept_share": 0.5}
+    # the paragraph went into the middle of the other pair's honest text, whole
+    assert seen[1] == "One.\n\n" + para + "\n\nTwo.\n\nThree stated."
+
+
 SED = "sed -e 's/stated/said/g' -e 's/warfare/war/g'"
 
 
