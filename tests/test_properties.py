@@ -34,8 +34,10 @@ SPUN_PARAGRAPHS = [t for t in _inputs("spun.json") if len(t.split()) >= 6]
 # Negatives written to be full of a spinner's favourite words pass alone (negative.json), but two
 # of them joined can look spun to the document model (known-failures.json keeps such pairs): the
 # museum paragraph ("naval warfare"), the law firm ("P.C.", "firm", "brief"), numbers spelt out in
-# Special English style, and "a long time".
-_SPINNER_LIKE = ("naval warfare", "P.C.,", "one hundred fifty thousand", "took a long time")
+# Special English style, "a long time", and "the federal government ... we now have ... the best
+# way".
+_SPINNER_LIKE = ("naval warfare", "P.C.,", "one hundred fifty thousand", "took a long time",
+                 "we now have a plan")
 CLEAN_PARAGRAPHS = [
     t for t in _inputs("negative.json")
     if len(t.split()) >= 8 and not any(marker in t for marker in _SPINNER_LIKE)
