@@ -176,6 +176,8 @@ def number_fixes(text: str) -> Iterator[Fix]:
                 yield Fix(m.start(), m.end(), value, 0.95, "number.compound", gated=True)
     if " a long time" in text or " 12 months" in text:
         for m in _UNIT_PHRASE.finditer(text):
+            # the number is one word ("seventeen", "a few") or a digit run: 64 characters back
+            # hold any of them (a digit run longer than that is not a count of years)
             before = _UNIT_NUMBER.search(text, max(0, m.start() - 64), m.start() - 1)
             if before is None:
                 continue

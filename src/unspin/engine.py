@@ -655,7 +655,8 @@ def _builtin_fixes(
     text: str, options: Options, regions: list[tuple[int, float]], quoted: list[tuple[int, int]],
     quote_factor: float,
 ) -> list[Fix]:
-    """Garbled numbers and damaged names (see :mod:`unspin.builtin`), non-overlapping."""
+    """Garbled numbers, impossible grammar ("has did not") and damaged names (see
+    :mod:`unspin.builtin`), non-overlapping."""
     dis = options.disable
     found: list[Fix] = []
     for fixes in (number_fixes(text), grammar_fixes(text)):
