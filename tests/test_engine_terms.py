@@ -1,6 +1,8 @@
 """The engine's inlined, cached scoring (``engine._candidates``) gives exactly the floats of the
 model's reference functions (``left_gain``, ``side_gain``, ``GeneralLM.left_gain``, ...) summed in
-the engine's order: speed-ups of the inner loop must not move a single bit of a confidence."""
+the engine's order: speed-ups of the inner loop must not move a single bit of a confidence. The
+same holds for the second look at candidates next to a likely repair, which are judged beside that
+repair's original."""
 
 from __future__ import annotations
 
@@ -10,17 +12,44 @@ from pathlib import Path
 
 from unspin import engine
 from unspin.model import left_gain, load_model, phrase_counter, right_gain, side_gain
-from unspin.tokens import Tokens, neighbours, plain_gaps, span_case, tokenize
+from unspin.tokens import Tokens, gap_mark, neighbours, plain_gaps, span_case, tokenize
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
-def _reference(text: str, compiled: engine.Compiled) -> list[tuple[int, int, int, float]]:
-    """(i, j, entry index, confidence) of every candidate, computed term by term from the model."""
+def _reference(
+    text: str, compiled: engine.Compiled, restore_neighbours: bool = False
+) -> list[tuple[int, int, int, float]]:
+    """(i, j, entry index, confidence) of every candidate, computed term by term from the model.
+    With ``restore_neighbours``, a candidate whose neighbouring word (no punctuation between) is
+    covered by a candidate of confidence >= NEIGHBOUR_SURE with a non-empty original is scored
+    again with that original's nearest word as the neighbour (the likeliest such candidate)."""
+    toks = tokenize(text)
+    raw = _reference_scores(text, compiled, toks, {})
+    if not restore_neighbours:
+        return raw
+    sure = [(conf, i, j, compiled.by_index[k][0].original) for i, j, k, conf in raw
+            if conf >= engine.NEIGHBOUR_SURE and compiled.by_index[k][0].original]
+    ends = {j: max((s for s in sure if s[2] == j), key=lambda s: s[0])[3][-1] for _, _, j, _ in sure}
+    begins = {i: max((s for s in sure if s[1] == i), key=lambda s: s[0])[3][0] for _, i, _, _ in sure}
+    words = {}  # (i, j) -> (left, right) where a likely repair replaces a neighbouring word
+    for i, j, _, _ in raw:
+        left, right = neighbours(text, toks, i, j)
+        if i > 0 and gap_mark(text[toks[i - 1].end : toks[i].start]) is None and i in ends:
+            left = ends[i]
+        if j < len(toks) and gap_mark(text[toks[j - 1].end : toks[j].start]) is None and j in begins:
+            right = begins[j]
+        words[i, j] = (left, right)
+    return _reference_scores(text, compiled, toks, words)
+
+
+def _reference_scores(
+    text: str, compiled: engine.Compiled, toks: list, words: dict[tuple[int, int], tuple[str, str]]
+) -> list[tuple[int, int, int, float]]:
+    """The reference confidences, with the neighbours of ``words`` where it has them."""
     model = load_model()
     ctx, general, w = model.context, model.general, model.combiner
-    toks = tokenize(text)
-    cands = engine._candidates(text, toks, compiled, [(0, 1.0)])
+    cands = engine._candidates(text, toks, compiled, [(0, 1.0)], restore_neighbours=False)
     keys = [t.key for t in toks]
     longest = max(map(len, compiled.entries))
     found = [(i, i + m, tuple(keys[i : i + m])) for i in range(len(keys))
@@ -32,7 +61,7 @@ def _reference(text: str, compiled: engine.Compiled) -> list[tuple[int, int, int
         e = c.entry
         ci = engine.CASES.index(span_case(toks, c.i, c.j))
         p = e.priors[ci]
-        left, right = neighbours(text, toks, c.i, c.j)
+        left, right = words.get((c.i, c.j)) or neighbours(text, toks, c.i, c.j)
         n_l, k_l = model.seen_side(e.spun_text, e.original_text, "<", left)
         n_r, k_r = model.seen_side(e.spun_text, e.original_text, ">", right)
         lt = (w[2] * left_gain(ctx, left, e.spun, e.original) + w[7] * side_gain(n_l, k_l, p)
@@ -71,7 +100,22 @@ def test_inlined_terms_are_exact() -> None:
         # cold caches, then warm ones: both paths give the reference floats bit for bit
         for _ in range(2):
             got = [(c.i, c.j, c.entry.index, c.confidence)
-                   for c in engine._candidates(text, Tokens(text), compiled, [(0, 1.0)])]
+                   for c in engine._candidates(text, Tokens(text), compiled, [(0, 1.0)],
+                                                 restore_neighbours=False)]
             assert got == _reference(text, compiled)
         compiled.left_cache.clear()
         compiled.right_cache.clear()
+
+
+def test_candidates_next_to_a_likely_repair_are_judged_beside_its_original() -> None:
+    compiled = engine._default_compiled()
+    changed = 0
+    for text in _texts():
+        for _ in range(2):  # cold caches, then warm ones
+            got = [(c.i, c.j, c.entry.index, c.confidence)
+                   for c in engine._candidates(text, Tokens(text), compiled, [(0, 1.0)])]
+            assert got == _reference(text, compiled, restore_neighbours=True)
+        changed += got != _reference(text, compiled)
+        compiled.left_cache.clear()
+        compiled.right_cache.clear()
+    assert changed >= 10  # the second look moves confidences in most of these texts

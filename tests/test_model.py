@@ -23,7 +23,7 @@ def test_engine_scores_match_features() -> None:
     model = load_model()
     compiled = engine._default_compiled()
     toks = tokenize(TEXT)
-    cands = engine._candidates(TEXT, toks, compiled, [(0, 1.0)])
+    cands = engine._candidates(TEXT, toks, compiled, [(0, 1.0)], restore_neighbours=False)
     assert len(cands) > 20
     keys = [t.key for t in toks]
     found = [(c.i, c.j, c.entry.spun) for c in cands]

@@ -16,7 +16,7 @@ import bisect
 import functools
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import compress, repeat
 from typing import TYPE_CHECKING, NamedTuple
@@ -66,6 +66,11 @@ Key = tuple[str, ...]
 #: Rows whose prior is below this in every letter case almost never fire; leaving them out of
 #: matching keeps the engine fast and changes nothing measurable (see benchmarks/quality.py).
 PRUNE_PRIOR = 0.03
+
+#: A candidate next to a repair at least this likely (more likely than not) is scored again with
+#: that repair's original as its neighbour: the spinner's word beside it is not the context the
+#: original was written in ("officers mentioned": "mentioned" is judged after "officials").
+NEIGHBOUR_SURE = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -723,18 +728,21 @@ _PLAIN_GAPS = frozenset({"", " ", "  "})  # at most two plain spaces (see tokens
 
 def _candidates(
     text: str, toks: Tokens | Sequence[Token], compiled: Compiled, regions: list[tuple[int, float]],
+    restore_neighbours: bool = True,
 ) -> list[Candidate]:
     """Every candidate repair of the table in ``text``, scored (see :func:`_scored`)."""
     if not isinstance(toks, Tokens):
         toks = Tokens.from_tokens(text, toks)
-    return [Candidate(*c) for c in _scored(toks, compiled, regions)]
+    return [Candidate(*c) for c in _scored(toks, compiled, regions, restore_neighbours)]
 
 
 def _scored(
     toks: Tokens, compiled: Compiled, regions: list[tuple[int, float]],
+    restore_neighbours: bool = True,
 ) -> list[tuple[int, int, Entry, float]]:
     """(i, j, entry, confidence) of every table phrase found on tokens [i, j), for each entry of
-    it that may fire there, in order of (i, j)."""
+    it that may fire there, in order of (i, j). With ``restore_neighbours``, a candidate next to a
+    likely repair is judged beside that repair's original (see :func:`_with_restored_neighbours`)."""
     starts_of, scoring = compiled.starts, compiled.scoring
     n = toks.n
     keys, gaps = toks.keys, toks.gaps
@@ -782,45 +790,17 @@ def _scored(
     exp, log1p = math.exp, math.log1p
     doc_terms: dict[int, tuple[float, float]] = {}  # entry index -> its two document terms here
     out: list[tuple[int, int, Entry, float]] = []
-    add = out.append
-    for i, j, key in found:
-        # letter case of the phrase (tokens.span_case)
-        case = cases[i]
-        if case == "s" and j - i > 1 and cases[i + 1] == "c":
-            case = "c"
-        elif case == "m":
-            continue
-        ci = _CASE_INDEX[case]
-        firing = scoring[key][ci]  # the entries not pruned in this letter case
-        if not firing:
-            continue
-        # left and right context (tokens.neighbours)
-        if i == 0:
-            left = SENT_START
-        else:
-            g = gaps[i]
-            m = mark_of(g, "")
-            if m == "":
-                m = _mark(g)
-            left = keys[i - 1] if m is None else (SENT_START if m == SENT_END else m)
-        if j >= n:
-            right = SENT_END
-        else:
-            g = gaps[j]
-            m = mark_of(g, "")
-            if m == "":
-                m = _mark(g)
-            right = keys[j] if m is None else m
+
+    def score(i: int, j: int, firing: tuple, case: str, left: str, right: str, factor: float,
+              add: Callable[[tuple[int, int, Entry, float]], None]) -> None:
+        """Add (i, j, entry, confidence) for each of the ``firing`` entries of the phrase on
+        tokens [i, j), between neighbours ``left`` and ``right``."""
         lterms = lcache.get(left)
         if lterms is None:
             lterms = lcache[left] = {}
         rterms = rcache.get(right)
         if rterms is None:
             rterms = rcache[right] = {}
-        if one_region is not None:
-            factor = one_region
-        else:
-            factor = regions[bisect.bisect_right(region_starts, t_starts[i]) - 1][1]
         for index, term_id, guarded, p, logit_p, base, lconst, rconst in firing:
             e, sibs = by_index[index]
             if guarded and not _guards_allow(e.rule, toks, i, j, case):
@@ -861,7 +841,86 @@ def _scored(
                 ez = exp(z)
                 conf = ez / (1.0 + ez)
             add((i, j, e, conf * factor))
+
+    add = out.append
+    # what _with_restored_neighbours needs to score a phrase again: (i, j, firing entries, case,
+    # left, right, factor, left and right neighbour words (not marks), number of candidates added)
+    items: list[tuple] = []
+    for i, j, key in found:
+        # letter case of the phrase (tokens.span_case)
+        case = cases[i]
+        if case == "s" and j - i > 1 and cases[i + 1] == "c":
+            case = "c"
+        elif case == "m":
+            continue
+        ci = _CASE_INDEX[case]
+        firing = scoring[key][ci]
+        if not firing:
+            continue
+        # left and right context (tokens.neighbours)
+        left_open = right_open = False
+        if i == 0:
+            left = SENT_START
+        else:
+            g = gaps[i]
+            m = mark_of(g, "")
+            if m == "":
+                m = _mark(g)
+            left_open = m is None
+            left = keys[i - 1] if m is None else (SENT_START if m == SENT_END else m)
+        if j >= n:
+            right = SENT_END
+        else:
+            g = gaps[j]
+            m = mark_of(g, "")
+            if m == "":
+                m = _mark(g)
+            right_open = m is None
+            right = keys[j] if m is None else m
+        if one_region is not None:
+            factor = one_region
+        else:
+            factor = regions[bisect.bisect_right(region_starts, t_starts[i]) - 1][1]
+        before = len(out)
+        score(i, j, firing, case, left, right, factor, add)
+        if restore_neighbours:
+            items.append((i, j, firing, case, left, right, factor, left_open, right_open,
+                          len(out) - before))
+    if restore_neighbours and out:
+        out = _with_restored_neighbours(out, items, score)
     return out
+
+
+def _with_restored_neighbours(
+    out: list[tuple[int, int, Entry, float]], items: list[tuple], score: Callable[..., None],
+) -> list[tuple[int, int, Entry, float]]:
+    """``out`` (the candidates of ``items``, in order), with the candidates that touch a likely
+    repair (confidence >= NEIGHBOUR_SURE, across a plain space) scored again with that repair's
+    original as the neighbour on that side: one step of decoding the lattice of candidates
+    jointly, where later passes over the repaired text would also see the document score fall."""
+    ends: dict[int, tuple[float, Entry]] = {}  # token -> the likeliest repair ending there
+    begins: dict[int, tuple[float, Entry]] = {}  # token -> the likeliest repair starting there
+    for i, j, e, conf in out:
+        if conf >= NEIGHBOUR_SURE and e.original:
+            b = ends.get(j)
+            if b is None or conf > b[0]:
+                ends[j] = (conf, e)
+            b = begins.get(i)
+            if b is None or conf > b[0]:
+                begins[i] = (conf, e)
+    if not ends:
+        return out
+    merged: list[tuple[int, int, Entry, float]] = []
+    at = 0  # the first candidate of the current item in ``out``
+    for i, j, firing, case, left, right, factor, left_open, right_open, n_out in items:
+        new_left = ends[i][1].original[-1] if left_open and i in ends else left
+        new_right = begins[j][1].original[0] if right_open and j in begins else right
+        if new_left != left or new_right != right:
+            score(i, j, firing, case, new_left, new_right, factor, merged.append)
+        else:
+            merged.extend(out[at : at + n_out])
+        at += n_out
+    return merged
 
 
 def _lift_gain(pair_o: int, expected_o: float, pair_s: int, expected_s: float) -> float:
