@@ -327,3 +327,32 @@ def test_speed_script_quick_end_to_end(tmp_path: Path) -> None:
     for key in ("flashtext", "torture_own", "torture_table"):  # optional baselines (bench extra)
         b = t[key]
         assert ("pip install" in b["error"]) if "error" in b else (b["mb_s"] > 0 and b["secs"] < 2)
+
+
+coverage = _load(ROOT / "benchmarks" / "coverage.py", "bench_coverage")
+
+
+def test_coverage_sorts_observed_substitutions_by_what_the_table_knows(tmp_path: Path) -> None:
+    pairs = {(("stated",), ("said",)), (("males",), ("men",)), (("communicate",), ("speak",)),
+             (("nation",), ("country",))}
+    observed = tmp_path / "observed.tsv"
+    observed.write_text("original\tspun\tcount\n"
+                        "said\tStated\t4\n"            # exact, letter case folded
+                        "men speak\tmales communicate\t2\n"  # word by word
+                        "the men\tthe males\t1\n"       # word by word, an unchanged word inside
+                        "state\tnation\t1\n"            # the spun form has rows, not this one
+                        "bird\tfowl\t2\n",              # unknown
+                        encoding="utf-8")
+    rows = coverage.read_observed(observed)
+    assert [coverage.classify(o, s, pairs, {s for s, _ in pairs}) for o, s, _ in rows] == [
+        "exact", "word by word", "word by word", "spun form known", "unknown"]
+    res = coverage.coverage(rows, pairs)
+    assert res["occurrences"] == 10 and res["types"] == 5
+    assert res["kinds"]["exact"]["occurrences"] == 4
+    assert res["covered_share"] == 0.7
+    assert {m["spun"] for m in res["missed"]} == {"nation", "fowl"}
+
+
+def test_coverage_reads_the_bundled_table() -> None:
+    pairs = coverage.table_pairs(coverage.DEFAULT_TABLE)
+    assert (("stated",), ("said",)) in pairs and len(pairs) > 2000
