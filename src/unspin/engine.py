@@ -3,7 +3,8 @@
 1. Tokenise; every phrase of the table found in the text (plain spaces between its words) is a
    candidate, with every original the table offers for it.
 2. Each candidate gets a local confidence from the combiner: its learned prior for this letter
-   case, and how much better the original fits between its neighbours than the spun phrase.
+   case, and how much better the original fits between its neighbours than the spun phrase. A
+   candidate next to a likely repair is judged again beside that repair's original.
 3. The document model says how likely the whole text is spun; quoted speech gets its own score
    when ``quotes="auto"``. A candidate's confidence is the product.
 4. A dynamic programme picks the non-overlapping set of candidates above ``min_confidence`` that
