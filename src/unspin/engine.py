@@ -855,7 +855,7 @@ def _scored(
         elif case == "m":
             continue
         ci = _CASE_INDEX[case]
-        firing = scoring[key][ci]
+        firing = scoring[key][ci]  # the entries not pruned in this letter case
         if not firing:
             continue
         # left and right context (tokens.neighbours)
