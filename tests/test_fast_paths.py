@@ -132,3 +132,77 @@ def test_tens_word_pretest_hides_no_compound() -> None:
             hits += 1
             assert builtin._has_tens_word(t), t
     assert hits > 100  # the generator does produce compounds
+
+
+# --- the compiled table's disk cache (engine.pack_compiled / unpack_compiled) -------------------
+
+
+def test_packed_table_unpacks_to_the_compiled_one() -> None:
+    """Every phrase of the packed table unpacks to the same entries and scoring numbers as the
+    table compiled in memory, with its neighbour counts shared the same way."""
+    from unspin import engine
+    from unspin.model import load_model
+    from unspin.table import default_table
+
+    compiled = engine.compile_rules(default_table(), load_model())
+    unpacked = engine.unpack_compiled(engine.pack_compiled(compiled))
+    assert dict(unpacked.scoring) == {}, "nothing is unpacked before it is looked up"
+    assert set(unpacked.entries) == set(compiled.entries)
+    for key, per_case in compiled.scoring.items():
+        assert unpacked.scoring[key] == per_case, key
+        assert unpacked.entries[key] == compiled.entries[key], key
+    assert unpacked.by_index == compiled.by_index
+    assert (unpacked.starts, unpacked.first_words, unpacked.pairs, unpacked.siblings) == (
+        compiled.starts, compiled.first_words, compiled.pairs, compiled.siblings)
+    # a count dict used by several phrases is one object once unpacked, as in memory
+    shared = {}
+    for per_case in unpacked.scoring.values():
+        for firing in per_case:
+            for t in firing:
+                for const in t[6:8]:
+                    for k in engine._COUNT_SLOTS:
+                        shared.setdefault(id(const[k]), const[k])
+    assert len(shared) == len(unpacked.scoring.counts)
+
+
+def test_a_short_text_unpacks_few_phrases() -> None:
+    from unspin import engine
+
+    engine._default_compiled.cache_clear()
+    try:
+        text = ("The officials stated the warfare within the region had ended, the officers "
+                "mentioned on Tuesday.")
+        assert engine.analyze_text(text, engine.Options()).repairs
+        store = engine._default_compiled().scoring
+        assert 0 < len(store) <= 20, len(store)
+        assert len(store) < len(store.blobs) / 100
+    finally:
+        engine._default_compiled.cache_clear()
+
+
+def test_unusable_cache_entry_is_rebuilt(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A cache file that cannot be read, or whose content fails the check, is built again and
+    rewritten; a good one is used as it is."""
+    import pickle
+
+    from unspin import model
+
+    monkeypatch.setenv("UNSPIN_CACHE_DIR", str(tmp_path))
+    path = tmp_path / "unspin" / "thing.pickle"
+    builds = []
+
+    def build() -> dict[str, int]:
+        builds.append(1)
+        return {"good": 1}
+
+    def check(value: object) -> None:
+        if value != {"good": 1}:
+            raise KeyError("stale")
+
+    assert model.cached("thing", build, check) == {"good": 1} and len(builds) == 1
+    assert model.cached("thing", build, check) == {"good": 1} and len(builds) == 1  # read back
+    path.write_bytes(b"not a pickle")
+    assert model.cached("thing", build, check) == {"good": 1} and len(builds) == 2
+    path.write_bytes(pickle.dumps({"stale": 0}))
+    assert model.cached("thing", build, check) == {"good": 1} and len(builds) == 3
+    assert pickle.loads(path.read_bytes()) == {"good": 1}

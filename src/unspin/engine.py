@@ -17,9 +17,9 @@ import bisect
 import functools
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import compress, repeat
+from itertools import compress, pairwise, repeat
 from typing import TYPE_CHECKING, NamedTuple
 
 from .builtin import Fix, entity_fixes, grammar_fixes, number_fixes, overlaps
@@ -102,7 +102,7 @@ def entry_prior(rule: Rule, stats: tuple[int, ...] | None, shift: float, case: s
 class Compiled:
     """A table ready for matching: phrase -> entries, plus the longest phrase per first word."""
 
-    entries: dict[Key, tuple[Entry, ...]]
+    entries: Mapping[Key, tuple[Entry, ...]]
     first_words: dict[str, int]
     siblings: dict[Key, tuple[Key, ...]]
     # neighbour -> {term id (entry index * 4 + letter case index): the entry's left (right)
@@ -306,13 +306,160 @@ def _by_neighbour(model: Model) -> dict[str, dict[str, dict[str, int]]]:
 
 @functools.cache
 def _default_compiled() -> Compiled:
-    """The bundled table compiled against the bundled model, cached on disk between runs."""
+    """The bundled table compiled against the bundled model, cached on disk between runs (packed:
+    see :func:`pack_compiled`)."""
     import hashlib  # here, not at module level: start-up time
 
     from .table import bundled_table_path, default_table
 
     digest = hashlib.sha256(bundled_table_path().read_bytes()).hexdigest()[:16]
-    return cached(f"table-{digest}-{model_digest()}", lambda: compile_rules(default_table(), load_model()))
+    packed = cached(f"table-{digest}-{model_digest()}",
+                    lambda: pack_compiled(compile_rules(default_table(), load_model())),
+                    check=lambda packed: unpack_compiled(packed, check=True))
+    return unpack_compiled(packed)
+
+
+# Positions of the neighbour-count dicts in an entry's left and right term constants (see
+# _term_constants): the packed table stores each dict once, by number, at these positions.
+_COUNT_SLOTS = (0, 1, 4, 5, 7, 8)
+
+
+def pack_compiled(compiled: Compiled) -> tuple:
+    """``compiled`` as the disk cache stores it, for a fast start: the phrase trie and what every
+    text needs as plain objects, and each phrase's entries and each neighbour-count dict as its
+    own pickle, unpacked the first time a text holds the phrase (:func:`unpack_compiled`).
+    Unpickling the whole table took a quarter of a second or more (thousands of entries, hundreds
+    of thousands of counts); a one-line text needs a few dozen phrases of it."""
+    import io
+    import pickle
+
+    words: dict[str, int] = {}  # every word of the count dicts, stored once (see _CountStore)
+
+    class WordPickler(pickle.Pickler):
+        def persistent_id(self, obj: object) -> int | None:
+            if type(obj) is not str:
+                return None
+            n = words.get(obj)
+            if n is None:
+                n = words[obj] = len(words)
+            return n
+
+    count_ids: dict[int, int] = {}  # id() of a count dict -> its number
+    count_blobs: list[bytes] = []
+
+    def number(counts: dict[str, int]) -> int:
+        n = count_ids.get(id(counts))
+        if n is None:
+            n = count_ids[id(counts)] = len(count_blobs)
+            buf = io.BytesIO()
+            WordPickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(counts)
+            count_blobs.append(buf.getvalue())
+        return n
+
+    def numbered(const: tuple) -> tuple:
+        return tuple(number(x) if k in _COUNT_SLOTS else x for k, x in enumerate(const))
+
+    phrase_blobs = {}
+    for key, entries in compiled.entries.items():
+        per_case = tuple(
+            tuple((*t[:6], numbered(t[6]), numbered(t[7])) for t in firing)
+            for firing in compiled.scoring[key]
+        )
+        sibs = tuple(compiled.by_index[e.index][1] for e in entries)
+        phrase_blobs[key] = pickle.dumps((entries, sibs, per_case), protocol=pickle.HIGHEST_PROTOCOL)
+    word_blob = pickle.dumps(list(words), protocol=pickle.HIGHEST_PROTOCOL)
+    return (compiled.first_words, compiled.siblings, compiled.pairs, compiled.starts,
+            compiled.model, len(compiled.by_index), phrase_blobs, count_blobs, word_blob)
+
+
+def unpack_compiled(packed: tuple, check: bool = False) -> Compiled:
+    """The :class:`Compiled` table of a :func:`pack_compiled` tuple; its phrases are unpacked on
+    first use. With ``check``, one phrase is unpacked at once, so a cache written by other code
+    fails here (and is rebuilt) rather than in the middle of a text."""
+    (first_words, siblings, pairs, starts, model, n_entries, phrase_blobs, count_blobs,
+     word_blob) = packed
+    by_index: list = [None] * n_entries
+    # copies: the stores free what they have unpacked, and ``packed`` may be unpacked again
+    scoring = _PhraseStore(dict(phrase_blobs), _CountStore(list(count_blobs), word_blob), by_index)
+    if check and phrase_blobs:
+        first = next(iter(phrase_blobs))
+        scoring[first]  # unpacks the phrase and its counts
+    return Compiled(_AllEntries(scoring), first_words, siblings, {}, {}, pairs, starts, scoring,
+                    {}, model, by_index)
+
+
+class _CountStore(dict):
+    """Number -> neighbour-count dict, unpickled on first use; the words of all of them are one
+    list, unpickled with the first, so each word is one string object (as in memory)."""
+
+    def __init__(self, blobs: list[bytes], word_blob: bytes) -> None:
+        super().__init__()
+        self.blobs = blobs
+        self.word_blob = word_blob
+        self.words: list[str] | None = None
+
+    def __missing__(self, n: int) -> dict[str, int]:
+        import io
+        import pickle
+
+        if self.words is None:
+            self.words = pickle.loads(self.word_blob)
+        unpickler = pickle.Unpickler(io.BytesIO(self.blobs[n]))
+        unpickler.persistent_load = self.words.__getitem__  # type: ignore[method-assign]
+        counts = self[n] = unpickler.load()
+        self.blobs[n] = b""  # unpacked for good: free the bytes
+        return counts
+
+
+class _PhraseStore(dict):
+    """Phrase -> its scoring tuples per letter case (``Compiled.scoring``), unpacked the first time
+    it is looked up, which also records its entries (``Compiled.by_index``, ``entries``)."""
+
+    def __init__(self, blobs: dict[Key, bytes], counts: _CountStore, by_index: list) -> None:
+        super().__init__()
+        self.blobs = blobs
+        self.counts = counts
+        self.by_index = by_index
+        self.entries: dict[Key, tuple[Entry, ...]] = {}
+
+    def __missing__(self, key: Key) -> tuple[tuple[tuple, ...], ...]:
+        import pickle
+
+        entries, sibs, per_case = pickle.loads(self.blobs[key])  # KeyError: not a phrase
+        counts = self.counts
+
+        def resolved(const: tuple) -> tuple:
+            return tuple(counts[x] if k in _COUNT_SLOTS else x for k, x in enumerate(const))
+
+        value = self[key] = tuple(
+            tuple((*t[:6], resolved(t[6]), resolved(t[7])) for t in firing) for firing in per_case
+        )
+        self.entries[key] = entries
+        for e, s in zip(entries, sibs, strict=True):
+            self.by_index[e.index] = (e, s)
+        self.blobs[key] = b""  # unpacked for good: free the bytes (the key stays: _AllEntries)
+        return value
+
+
+class _AllEntries(Mapping):
+    """``Compiled.entries`` of an unpacked table: phrase -> its entries, unpacking as needed
+    (iterating unpacks every phrase: for tools and tests, not for repairing text)."""
+
+    def __init__(self, store: _PhraseStore) -> None:
+        self.store = store
+
+    def __getitem__(self, key: Key) -> tuple[Entry, ...]:
+        self.store[key]  # unpacks the phrase
+        return self.store.entries[key]
+
+    def __iter__(self) -> Iterator[Key]:
+        return iter(self.store.blobs)
+
+    def __len__(self) -> int:
+        return len(self.store.blobs)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.store.blobs
 
 
 def _compiled_for(options: Options) -> Compiled:
@@ -626,7 +773,7 @@ def local_spin(
     if toks is not None and keys is toks.keys:
         t_starts = toks.starts
         edges = [bisect.bisect_left(t_starts, c) for c in cuts] + [len(keys)]
-        para_keys = [keys[a:b] for a, b in zip(edges, edges[1:])]
+        para_keys = [keys[a:b] for a, b in pairwise(edges)]
     else:
         edges = None
         para_keys = [word_keys(text[a:b]) for a, b in bounds]

@@ -356,7 +356,7 @@ def model_dir() -> Path:
 
 
 #: Bump when the layout of anything pickled into the cache changes.
-CACHE_VERSION = 26
+CACHE_VERSION = 28
 
 
 @functools.cache
@@ -370,19 +370,25 @@ def model_digest() -> str:
     return f"{digest.hexdigest()[:16]}-v{CACHE_VERSION}-py{sys.version_info[0]}{sys.version_info[1]}"
 
 
-def cached(name: str, build: Any) -> Any:
+def cached(name: str, build: Any, check: Any = None) -> Any:
     """``build()``, or its result pickled earlier under ``name`` in the cache directory.
 
     The cache lives in ``$UNSPIN_CACHE_DIR`` (default ``~/.cache/unspin``); names carry content
     hashes, so a stale entry is never read. An unwritable cache only costs start-up time.
+    ``check(value)``, if given, must not raise on a value read from the cache, else it is rebuilt.
     """
     import pickle  # here, not at module level: start-up time
 
     path = _cache_dir() / f"{name}.pickle"
+    unreadable = (OSError, pickle.PickleError, EOFError, AttributeError, ValueError, ImportError,
+                  TypeError, KeyError, IndexError)
     try:
         with open(path, "rb") as f:
-            return pickle.load(f)
-    except (OSError, pickle.PickleError, EOFError, AttributeError, ValueError, ImportError):
+            value = pickle.load(f)
+        if check is not None:
+            check(value)
+        return value
+    except unreadable:
         value = build()
         _write_cache(path, value)
         return value
