@@ -10,7 +10,8 @@ measures, in one run:
 - ``flashtext`` keyword replacement with the same table (spun -> original, case-insensitive) and
   ``TorturePhrases_Estimator`` (naive substring scan, its own phrase list and our table), with
   ratios; the substring scans are timed on a sample of the corpus for a fixed time budget;
-- CLI start-up: ``unspin --help`` and ``echo 'one line' | unspin`` (median wall time);
+- CLI start-up: ``unspin --help``, ``echo 'one line' | unspin`` and the same with a spun line,
+  which loads the compiled table (median wall time);
 - linearity: restore time for inputs of n and 4n MB on normal text, one long single line, and
   pathological text where every word is a candidate; super-linear growth is flagged;
 - ``unspin batch`` with ``-j1`` vs ``-jN`` on a folder of files, with peak RSS (skipped if the
@@ -283,7 +284,8 @@ def throughput(docs: list[str], rules: Sequence[Any], budget: float,
 
     res: dict[str, Any] = {"corpus_mb": round(mbytes(docs), 2), "documents": len(docs)}
     t0 = time.perf_counter()
-    unspin.restore("The officials stated that the talks would continue.")
+    if unspin.restore(SPUN_LINE) == SPUN_LINE:
+        raise RuntimeError("the spun line was not repaired: the first call did not time the table")
     res["first_call_secs"] = round(time.perf_counter() - t0, 3)
     before = pin_one_core()
     try:
@@ -342,14 +344,24 @@ def find_unspin() -> str:
     return str(here) if here.exists() else (shutil.which("unspin") or str(here))
 
 
+#: A line of our own, spun the way the spinner does it: it looks spun, so restoring it loads the
+#: compiled table (an honest line such as "one line" is passed through without it).
+SPUN_LINE = ("The officials stated the warfare within the region had ended, the officers mentioned "
+             "on Tuesday.")
+
+
 def cli_startup(runs: int, exe: str) -> dict[str, Any]:
-    """Median wall time of ``EXE --help`` and of a one-line filter run."""
+    """Median wall time of ``EXE --help`` and of one-line filter runs: an honest line, and a spun
+    line (which loads the table)."""
     if not Path(exe).exists():
         return {"error": "no unspin command on PATH"}
     h, herr = median_wall([exe, "--help"], runs)
     e, eerr = median_wall([exe], runs, stdin=b"one line\n")
+    sp, sperr = median_wall([exe], runs, stdin=SPUN_LINE.encode() + b"\n")
     return {"help_secs": None if h is None else round(h, 3), "help_error": herr,
-            "echo_secs": None if e is None else round(e, 3), "echo_error": eerr, "runs": runs}
+            "echo_secs": None if e is None else round(e, 3), "echo_error": eerr,
+            "echo_spun_secs": None if sp is None else round(sp, 3), "echo_spun_error": sperr,
+            "runs": runs}
 
 
 def scaled_size(n: float, calib: dict[str, Any], case_budget: float) -> float:
@@ -501,6 +513,8 @@ def markdown(res: dict[str, Any]) -> str:
         out.append(f"| `unspin --help` | {_v(c.get('help_secs'), '{:.3f}')} {c.get('help_error', '')} |")
         out.append(f"| `echo 'one line' \\| unspin` | {_v(c.get('echo_secs'), '{:.3f}')} "
                    f"{c.get('echo_error', '')} |")
+        out.append(f"| `echo '<a spun line>' \\| unspin` (loads the table) | "
+                   f"{_v(c.get('echo_spun_secs'), '{:.3f}')} {c.get('echo_spun_error', '')} |")
     if res.get("linearity"):
         out += ["", "| linearity: input | n MB | ms/MB at n | 4n MB | ms/MB at 4n | growth | verdict | peak RSS at 4n |",
                 "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |"]

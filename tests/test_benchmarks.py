@@ -293,6 +293,7 @@ def test_cli_and_batch_sections_with_a_fake_command(tmp_path: Path) -> None:
     exe.chmod(0o755)
     cli = speed.cli_startup(2, str(exe))
     assert cli["help_secs"] is not None and cli["echo_secs"] is not None and not cli["help_error"]
+    assert cli["echo_spun_secs"] is not None and not cli["echo_spun_error"]
     docs = speed.build_documents([f"Paragraph {i} of a story." for i in range(50)], 0.02)
     b = speed.batch_scaling(tmp_path, docs, 0.02, 60, str(exe))
     assert [r["run"] for r in b["runs"]][:2] == ["-j1", f"-j{b['cores']}"]
