@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import unspin
+import unspin.engine
 from unspin import Analysis, Repair
 from unspin import distributed as dist
 
@@ -46,7 +47,11 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         calls.append(text)
         return fake_analyze(text, options, **kw)
 
+    def warming(options: object) -> None:
+        calls.append("<warm-up>")
+
     monkeypatch.setattr(unspin, "analyze", counting)
+    monkeypatch.setattr(unspin.engine, "prepare", warming)
     return calls
 
 
@@ -108,7 +113,7 @@ def test_partition_warms_up_once_and_keeps_order(fake: list[str]) -> None:
     out = dist.repair_partition(iter(recs), min_confidence=0.7)
     assert [r["id"] for r in out] == list(range(6))
     assert [r["unspin_status"] for r in out] == ["repaired"] * 5 + ["failed"]
-    assert len(fake) == 1 + 5  # one warm-up call, then one call per record with text
+    assert fake == ["<warm-up>"] + [f"Doc {i} stated." for i in range(5)]  # one warm-up first
     assert [dist.report_row(r)["id"] for r in out] == list(range(6))
     assert dist.report_row(out[0]) == {"id": 0, "status": "repaired", "spin_score": 0.8,
                                        "repairs": 1, "error": None}

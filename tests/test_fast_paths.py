@@ -206,3 +206,16 @@ def test_unusable_cache_entry_is_rebuilt(tmp_path, monkeypatch) -> None:  # type
     path.write_bytes(pickle.dumps({"stale": 0}))
     assert model.cached("thing", build, check) == {"good": 1} and len(builds) == 3
     assert pickle.loads(path.read_bytes()) == {"good": 1}
+
+
+def test_prepare_loads_the_table_that_an_honest_line_does_not() -> None:
+    from unspin import engine
+
+    engine._default_compiled.cache_clear()
+    try:
+        engine.analyze_text("Officials said on Monday that the plan would go ahead.", engine.Options())
+        assert engine._default_compiled.cache_info().currsize == 0  # honest: no table needed
+        engine.prepare(engine.Options())
+        assert engine._default_compiled.cache_info().currsize == 1
+    finally:
+        engine._default_compiled.cache_clear()

@@ -63,11 +63,6 @@ SNIFF_BYTES = 8192
 UTF8_BOM = b"\xef\xbb\xbf"
 TMP_SUFFIX = ".unspin-tmp"
 VANISHED = "vanished before it could be read"
-#: Text analysed once in every batch worker so the tables load before the first file (an empty
-#: string would short-circuit before anything is loaded).
-WARM_UP = "Officials stated on Monday that the plan would go ahead."
-
-
 class InputError(Exception):
     """An input could not be read or is not UTF-8 text (message without the path)."""
 
@@ -520,12 +515,12 @@ def init_worker(option_kwargs: dict[str, Any], block_size: int) -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and terminates us
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    from unspin import analyze
+    from unspin.engine import prepare
     from unspin.options import make_options
 
     options = make_options(**option_kwargs)
     try:
-        analyze(WARM_UP, options)  # load the table(s) and model once per worker, not per file
+        prepare(options)  # load the table(s) and model once per worker, not per file
     except Exception:
         pass  # a real problem resurfaces, per file, in the report
     _WORKER.update(options=options, block_size=block_size)
@@ -799,6 +794,14 @@ def run_batch(
     else:
         import multiprocessing
 
+        from unspin.engine import prepare
+        from unspin.options import make_options
+
+        try:
+            # a first run builds the table's disk cache here, once, not in every worker at once
+            prepare(make_options(**option_kwargs))
+        except Exception:
+            pass  # a real problem resurfaces, per file, in the report
         inflight: dict[str, list[tuple[str, str, str]]] = {}  # chunks handed to the pool
 
         def chunks() -> Iterator[list[tuple[str, str, str]]]:

@@ -101,9 +101,9 @@ repair_record = repair_text_record
 
 def warm_up(options: Options) -> None:
     """Make the engine load its table and models now (once per worker process), not mid-partition."""
-    import unspin
+    from unspin.engine import prepare
 
-    unspin.analyze("The officials stated that the talks would continue.", options)
+    prepare(options)
 
 
 def repair_partition(

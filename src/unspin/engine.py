@@ -527,6 +527,15 @@ def narrative_keys(text: str, quoted: list[tuple[int, int]]) -> list[str]:
 MAX_PASSES = 4
 
 
+def prepare(options: Options) -> None:
+    """Load now what restoring text under ``options`` needs (the document model, the compiled
+    table: built and cached on disk if this is the first run), rather than on the first text
+    that looks spun. For worker processes, and for a parent about to start them (one build of a
+    missing cache instead of one per worker). Raises :class:`TableError` for a bad table."""
+    load_document_model()
+    _compiled_for(options)
+
+
 def analyze_text(text: str, options: Options) -> Analysis:
     """Analyse ``text`` under ``options`` (see :func:`unspin.analyze`).
 
