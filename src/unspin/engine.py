@@ -17,6 +17,7 @@ import bisect
 import functools
 import math
 import re
+from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import compress, pairwise, repeat
@@ -87,6 +88,11 @@ class Entry:
     original_text: str
     priors: tuple[float, float, float, float]
     base: tuple[float, float, float, float]  # constant part of the combiner's log-odds
+
+    def __reduce__(self) -> tuple:
+        # a constructor call: unpickles several times faster than the dataclass default
+        return (Entry, (self.index, self.rule, self.spun, self.original, self.spun_text,
+                        self.original_text, self.priors, self.base))
 
 
 def entry_prior(rule: Rule, stats: tuple[int, ...] | None, shift: float, case: str) -> float:
@@ -330,20 +336,9 @@ def pack_compiled(compiled: Compiled) -> tuple:
     own pickle, unpacked the first time a text holds the phrase (:func:`unpack_compiled`).
     Unpickling the whole table took a quarter of a second or more (thousands of entries, hundreds
     of thousands of counts); a one-line text needs a few dozen phrases of it."""
-    import io
     import pickle
 
     words: dict[str, int] = {}  # every word of the count dicts, stored once (see _CountStore)
-
-    class WordPickler(pickle.Pickler):
-        def persistent_id(self, obj: object) -> int | None:
-            if type(obj) is not str:
-                return None
-            n = words.get(obj)
-            if n is None:
-                n = words[obj] = len(words)
-            return n
-
     count_ids: dict[int, int] = {}  # id() of a count dict -> its number
     count_blobs: list[bytes] = []
 
@@ -351,9 +346,9 @@ def pack_compiled(compiled: Compiled) -> tuple:
         n = count_ids.get(id(counts))
         if n is None:
             n = count_ids[id(counts)] = len(count_blobs)
-            buf = io.BytesIO()
-            WordPickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(counts)
-            count_blobs.append(buf.getvalue())
+            ids = array("I", [words.setdefault(w, len(words)) for w in counts])
+            values = array("Q", counts.values())
+            count_blobs.append(len(counts).to_bytes(4, "little") + ids.tobytes() + values.tobytes())
         return n
 
     def numbered(const: tuple) -> tuple:
@@ -389,8 +384,9 @@ def unpack_compiled(packed: tuple, check: bool = False) -> Compiled:
 
 
 class _CountStore(dict):
-    """Number -> neighbour-count dict, unpickled on first use; the words of all of them are one
-    list, unpickled with the first, so each word is one string object (as in memory)."""
+    """Number -> neighbour-count dict, built on first use from its packed form (its size, its
+    words' numbers, its counts); the words of all of them are one list, unpickled with the first,
+    so each word is one string object (as in memory)."""
 
     def __init__(self, blobs: list[bytes], word_blob: bytes) -> None:
         super().__init__()
@@ -399,14 +395,16 @@ class _CountStore(dict):
         self.words: list[str] | None = None
 
     def __missing__(self, n: int) -> dict[str, int]:
-        import io
-        import pickle
-
         if self.words is None:
+            import pickle
+
             self.words = pickle.loads(self.word_blob)
-        unpickler = pickle.Unpickler(io.BytesIO(self.blobs[n]))
-        unpickler.persistent_load = self.words.__getitem__  # type: ignore[method-assign]
-        counts = self[n] = unpickler.load()
+        blob = self.blobs[n]
+        size = int.from_bytes(blob[:4], "little")
+        ids, values = array("I"), array("Q")
+        ids.frombytes(blob[4 : 4 + 4 * size])
+        values.frombytes(blob[4 + 4 * size :])
+        counts = self[n] = dict(zip(map(self.words.__getitem__, ids), values, strict=True))
         self.blobs[n] = b""  # unpacked for good: free the bytes
         return counts
 
@@ -428,11 +426,14 @@ class _PhraseStore(dict):
         entries, sibs, per_case = pickle.loads(self.blobs[key])  # KeyError: not a phrase
         counts = self.counts
 
-        def resolved(const: tuple) -> tuple:
-            return tuple(counts[x] if k in _COUNT_SLOTS else x for k, x in enumerate(const))
+        def resolved(c: tuple) -> tuple:  # the dicts at _COUNT_SLOTS (0, 1, 4, 5, 7, 8)
+            return (counts[c[0]], counts[c[1]], c[2], c[3], counts[c[4]], counts[c[5]], c[6],
+                    counts[c[7]], counts[c[8]])
 
         value = self[key] = tuple(
-            tuple((*t[:6], resolved(t[6]), resolved(t[7])) for t in firing) for firing in per_case
+            tuple((t[0], t[1], t[2], t[3], t[4], t[5], resolved(t[6]), resolved(t[7]))
+                  for t in firing)
+            for firing in per_case
         )
         self.entries[key] = entries
         for e, s in zip(entries, sibs, strict=True):

@@ -80,6 +80,12 @@ class Rule:
         """The spun phrase as lower-cased words (the lookup key)."""
         return phrase_key(self.spun)
 
+    def __reduce__(self) -> tuple:
+        # a constructor call: unpickles several times faster than the dataclass default (the
+        # compiled table's disk cache holds thousands of rules)
+        return (Rule, (self.id, self.spun, self.original, self.family, self.guard, self.protect,
+                       self.prior, self.count, self.note))
+
 
 def phrase_key(phrase: str) -> tuple[str, ...]:
     """Lower-case words of a phrase, with typographic apostrophes folded to ASCII."""
