@@ -13,7 +13,11 @@ Splits (deterministic, by the number in the pair directory or file name):
 - ``holdout`` (the headline): the same with even NNN;
 - ``all``: every spun pair and every clean file;
 - ``large-holdout``: ``corpus/large/NNNN`` with NNNN divisible by 10 (excluded from training);
-  the clean control is the ``original.txt`` of those pairs (never-spun official prose).
+  the clean control is the ``original.txt`` of those pairs (never-spun official prose);
+- ``holdout-q`` and ``large-holdout-q``: news pairs and clean articles numbered 1 mod 4, and
+  ``corpus/large`` pairs numbered 5 mod 10. The corpus spun quoted speech in odd-numbered pairs
+  only, so ``holdout`` and ``large-holdout`` measure texts whose quotes were spared, and these two
+  measure texts whose quotes were spun; they are held out by a ``--split train-q`` build.
 
 Usage::
 
@@ -28,6 +32,8 @@ part, passed with ``--data``::
 
     python -m unspin.learn build --split train --out /tmp/unspin-train
     python benchmarks/quality.py --data /tmp/unspin-train --split holdout
+    python -m unspin.learn build --split train-q --out /tmp/unspin-train-q
+    python benchmarks/quality.py --data /tmp/unspin-train-q --split holdout-q
 """
 
 from __future__ import annotations
@@ -52,7 +58,9 @@ from rapidfuzz.distance import Levenshtein
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
 DEFAULT_SCORER = REPO.parent / "shared" / "tools" / "score.py"
-SPLITS = ("tune", "holdout", "all", "large-holdout")
+SPLITS = ("tune", "holdout", "all", "large-holdout", "holdout-q", "large-holdout-q")
+#: The quality splits each build split (``python -m unspin.learn build --split``) leaves out.
+HELD_OUT = {"train": ("holdout", "large-holdout"), "train-q": ("holdout-q", "large-holdout-q")}
 
 # --- Definitions copied verbatim from shared/tools/score.py (tests check they still agree) ---
 TOK = regex.compile(
@@ -87,13 +95,16 @@ class Pair:
 
 
 def in_split(number: int, split: str) -> bool:
-    """Whether a spun pair / clean file numbered ``number`` belongs to ``split`` (tune/holdout/all)."""
+    """Whether a spun pair / clean file numbered ``number`` belongs to ``split`` (tune, holdout,
+    holdout-q or all)."""
     if split == "all":
         return True
     if split == "tune":
         return number % 2 == 1
     if split == "holdout":
         return number % 2 == 0
+    if split == "holdout-q":
+        return number % 4 == 1
     raise ValueError(f"unknown split {split!r}")
 
 
@@ -106,6 +117,8 @@ def find_pairs(corpus: Path, split: str) -> list[Pair]:
     """The spun/original pairs of ``split`` under ``corpus`` (sorted by name)."""
     if split == "large-holdout":
         base, keep = corpus / "large", lambda n: n % 10 == 0
+    elif split == "large-holdout-q":
+        base, keep = corpus / "large", lambda n: n % 10 == 5
     else:
         base, keep = corpus / "spun", lambda n: in_split(n, split)
     out = []
@@ -117,8 +130,8 @@ def find_pairs(corpus: Path, split: str) -> list[Pair]:
 
 
 def find_clean(corpus: Path, split: str) -> list[Path]:
-    """Never-spun texts of ``split``: ``clean/NNN_*.txt``, or the originals for large-holdout."""
-    if split == "large-holdout":
+    """Never-spun texts of ``split``: ``clean/NNN_*.txt``, or the originals for the large splits."""
+    if split.startswith("large-"):
         return [p.original for p in find_pairs(corpus, split)]
     out = []
     for f in sorted((corpus / "clean").glob("*.txt")):
@@ -543,8 +556,9 @@ def use_build(data: Path | None, split: str) -> None:
     inherit too), and warn on stderr when the model in use learned from the split being scored."""
     if data is not None:
         os.environ["UNSPIN_DATA_DIR"] = str(data.resolve())
-    if model_split() == "all" and split != "tune":
-        print(f"warning: the model in use learned from every pair, '{split}' included; these numbers "
+    built = model_split()
+    if built is not None and split != "tune" and split not in HELD_OUT.get(built, ()):
+        print(f"warning: the model in use ({built} build) learned from '{split}'; these numbers "
               "are not held-out (see --data)", file=sys.stderr)
 
 

@@ -146,8 +146,39 @@ def test_clean_text_false_edits_per_1k() -> None:
 def test_splits() -> None:
     assert [n for n in range(1, 7) if quality.in_split(n, "tune")] == [1, 3, 5]
     assert [n for n in range(1, 7) if quality.in_split(n, "holdout")] == [2, 4, 6]
+    assert [n for n in range(1, 10) if quality.in_split(n, "holdout-q")] == [1, 5, 9]
     with pytest.raises(ValueError):
         quality.in_split(1, "train")
+
+
+def test_each_build_split_leaves_out_exactly_the_splits_it_holds_out(tmp_path: Path) -> None:
+    """What ``python -m unspin.learn build --split S`` learns from and what quality.py scores as
+    held out for S never overlap, and together they are the whole corpus."""
+    from unspin.learn import clean_training_articles, training_pairs
+
+    root = tmp_path / "c"
+    for kind, width, count in (("spun", 3, 12), ("large", 4, 30)):
+        for n in range(1, count + 1):
+            d = root / kind / f"{n:0{width}d}"
+            d.mkdir(parents=True)
+            (d / "spun.txt").write_text("Officials stated it.", encoding="utf-8")
+            (d / "original.txt").write_text("Officials said it.", encoding="utf-8")
+    (root / "clean").mkdir()
+    for n in range(1, 13):
+        (root / "clean" / f"{n:03d}_x.txt").write_text("Officials said it.", encoding="utf-8")
+    every = {f"{kind}/{d.name}" for kind in ("spun", "large") for d in (root / kind).iterdir()}
+    for build_split, held in quality.HELD_OUT.items():
+        learned = {name for name, _, _ in training_pairs(root, build_split)}
+        scored = {p.name for split in held for p in quality.find_pairs(root, split)}
+        assert learned and scored and not learned & scored, build_split
+        assert learned | scored == every, build_split
+        clean_learned = {name for name, _ in clean_training_articles(root, build_split)}
+        clean_scored = {f"spun/{f.name[:3]}" for split in held if not split.startswith("large-")
+                        for f in quality.find_clean(root, split)}
+        assert clean_learned.isdisjoint(clean_scored) and len(clean_learned | clean_scored) == 12
+    assert {p.name for p in quality.find_pairs(root, "holdout-q")} == {"spun/001", "spun/005", "spun/009"}
+    assert {p.name for p in quality.find_pairs(root, "large-holdout-q")} == {
+        "large/0005", "large/0015", "large/0025"}
 
 
 def make_corpus(root: Path) -> Path:
@@ -357,3 +388,17 @@ def test_coverage_sorts_observed_substitutions_by_what_the_table_knows(tmp_path:
 def test_coverage_reads_the_bundled_table() -> None:
     pairs = coverage.table_pairs(coverage.DEFAULT_TABLE)
     assert (("stated",), ("said",)) in pairs and len(pairs) > 2000
+
+
+@pytest.mark.parametrize(("built", "split", "warned"), [
+    ("train", "holdout", False), ("train", "large-holdout", False), ("train", "holdout-q", True),
+    ("train-q", "large-holdout-q", False), ("train-q", "holdout", True), ("all", "holdout", True),
+    ("all", "tune", False), (None, "holdout", False),
+])
+def test_warns_when_the_model_learned_from_the_scored_split(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], built: str | None,
+    split: str, warned: bool,
+) -> None:
+    monkeypatch.setattr(quality, "model_split", lambda: built)
+    quality.use_build(None, split)
+    assert ("not held-out" in capsys.readouterr().err) is warned
