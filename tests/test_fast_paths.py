@@ -175,7 +175,7 @@ def test_a_short_text_unpacks_few_phrases() -> None:
         assert engine.analyze_text(text, engine.Options()).repairs
         store = engine._default_compiled().scoring
         assert 0 < len(store) <= 20, len(store)
-        assert len(store) < len(store.blobs) / 100
+        assert len(store) < len(store.index) / 100
     finally:
         engine._default_compiled.cache_clear()
 

@@ -18,10 +18,10 @@ import functools
 import math
 import re
 from array import array
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import compress, pairwise, repeat
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .builtin import Fix, entity_fixes, grammar_fixes, number_fixes, overlaps
 from .casing import transfer_case
@@ -110,12 +110,12 @@ class Compiled:
 
     entries: Mapping[Key, tuple[Entry, ...]]
     first_words: dict[str, int]
-    siblings: dict[Key, tuple[Key, ...]]
+    siblings: Mapping[Key, tuple[Key, ...]]
     # neighbour -> {term id (entry index * 4 + letter case index): the entry's left (right)
     # context term next to that neighbour, in that letter case}
     left_cache: dict[str, dict[int, float]]
     right_cache: dict[str, dict[int, float]]
-    pairs: frozenset[tuple[str, str]]  # every (spun, original) of the table, pruned or not
+    pairs: Collection[tuple[str, str]]  # every (spun, original) of the table, pruned or not
     # For matching fast, a trie of the phrases: first word -> (the one-word phrase if it is one,
     # else None; the next words of longer phrases, or None), each next word -> (the phrase ending
     # there or None; the words after it or None); and per phrase and letter case (l, c, s, u),
@@ -332,65 +332,130 @@ _COUNT_SLOTS = (0, 1, 4, 5, 7, 8)
 
 def pack_compiled(compiled: Compiled) -> tuple:
     """``compiled`` as the disk cache stores it, for a fast start: the phrase trie and what every
-    text needs as plain objects, and each phrase's entries and each neighbour-count dict as its
-    own pickle, unpacked the first time a text holds the phrase (:func:`unpack_compiled`).
-    Unpickling the whole table took a quarter of a second or more (thousands of entries, hundreds
-    of thousands of counts); a one-line text needs a few dozen phrases of it."""
+    text needs as plain objects; each phrase's entries (a pickle) and each neighbour-count dict
+    (its words' numbers and its counts) as a slice of one long byte string, unpacked the first
+    time a text holds the phrase (:func:`unpack_compiled`). Unpickling the whole table took a
+    quarter of a second or more (thousands of entries, hundreds of thousands of counts); a
+    one-line text needs a few dozen phrases of it."""
     import pickle
 
     words: dict[str, int] = {}  # every word of the count dicts, stored once (see _CountStore)
     count_ids: dict[int, int] = {}  # id() of a count dict -> its number
-    count_blobs: list[bytes] = []
+    count_parts: list[bytes] = []
 
     def number(counts: dict[str, int]) -> int:
         n = count_ids.get(id(counts))
         if n is None:
-            n = count_ids[id(counts)] = len(count_blobs)
+            n = count_ids[id(counts)] = len(count_parts)
             ids = array("I", [words.setdefault(w, len(words)) for w in counts])
-            values = array("Q", counts.values())
-            count_blobs.append(len(counts).to_bytes(4, "little") + ids.tobytes() + values.tobytes())
+            count_parts.append(ids.tobytes() + array("Q", counts.values()).tobytes())
         return n
 
     def numbered(const: tuple) -> tuple:
         return tuple(number(x) if k in _COUNT_SLOTS else x for k, x in enumerate(const))
 
-    phrase_blobs = {}
+    phrase_index: dict[Key, int] = {}
+    phrase_parts: list[bytes] = []
     for key, entries in compiled.entries.items():
         per_case = tuple(
             tuple((*t[:6], numbered(t[6]), numbered(t[7])) for t in firing)
             for firing in compiled.scoring[key]
         )
         sibs = tuple(compiled.by_index[e.index][1] for e in entries)
-        phrase_blobs[key] = pickle.dumps((entries, sibs, per_case), protocol=pickle.HIGHEST_PROTOCOL)
-    word_blob = pickle.dumps(list(words), protocol=pickle.HIGHEST_PROTOCOL)
-    return (compiled.first_words, compiled.siblings, compiled.pairs, compiled.starts,
-            compiled.model, len(compiled.by_index), phrase_blobs, count_blobs, word_blob)
+        phrase_index[key] = len(phrase_parts)
+        phrase_parts.append(pickle.dumps((entries, sibs, per_case), protocol=pickle.HIGHEST_PROTOCOL))
+
+    def dump(x: object) -> bytes:
+        return pickle.dumps(x, protocol=pickle.HIGHEST_PROTOCOL)
+
+    return (compiled.first_words, dump(compiled.siblings), dump(compiled.pairs), compiled.starts,
+            compiled.model, len(compiled.by_index), phrase_index, _Slices.pack(phrase_parts),
+            _Slices.pack(count_parts), dump(list(words)))
 
 
 def unpack_compiled(packed: tuple, check: bool = False) -> Compiled:
     """The :class:`Compiled` table of a :func:`pack_compiled` tuple; its phrases are unpacked on
     first use. With ``check``, one phrase is unpacked at once, so a cache written by other code
     fails here (and is rebuilt) rather than in the middle of a text."""
-    (first_words, siblings, pairs, starts, model, n_entries, phrase_blobs, count_blobs,
-     word_blob) = packed
+    (first_words, siblings, pairs, starts, model, n_entries, phrase_index, phrases, counts,
+     words) = packed
     by_index: list = [None] * n_entries
-    # copies: the stores free what they have unpacked, and ``packed`` may be unpacked again
-    scoring = _PhraseStore(dict(phrase_blobs), _CountStore(list(count_blobs), word_blob), by_index)
-    if check and phrase_blobs:
-        first = next(iter(phrase_blobs))
-        scoring[first]  # unpacks the phrase and its counts
-    return Compiled(_AllEntries(scoring), first_words, siblings, {}, {}, pairs, starts, scoring,
-                    {}, model, by_index)
+    scoring = _PhraseStore(phrase_index, _Slices(*phrases), _CountStore(_Slices(*counts), words),
+                           by_index)
+    if check and phrase_index:
+        scoring[next(iter(phrase_index))]  # unpacks the phrase and its counts
+    return Compiled(_AllEntries(scoring), first_words, _UnpickledMapping(siblings), {}, {},
+                    _Unpickled(pairs), starts, scoring, {}, model, by_index)
+
+
+class _Slices:
+    """Numbered byte strings stored as one (``data``) and the offsets between them: one object
+    to unpickle instead of tens of thousands."""
+
+    def __init__(self, data: bytes, offsets: bytes) -> None:
+        self.data = data
+        self.offsets = array("Q")
+        self.offsets.frombytes(offsets)
+
+    @staticmethod
+    def pack(parts: list[bytes]) -> tuple[bytes, bytes]:
+        ends = array("Q", [0])
+        for part in parts:
+            ends.append(ends[-1] + len(part))
+        return b"".join(parts), ends.tobytes()
+
+    def __getitem__(self, n: int) -> bytes:
+        return self.data[self.offsets[n] : self.offsets[n + 1]]
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+
+class _Unpickled(Collection):
+    """A pickled container unpickled the first time it is used: parts of the table only some
+    texts need (the table's pairs, for damaged names) or only tools do (siblings)."""
+
+    def __init__(self, blob: bytes) -> None:
+        self._blob: bytes | None = blob
+        self._value: Any = None
+
+    def _load(self) -> Any:
+        if self._blob is not None:
+            import pickle
+
+            self._value, self._blob = pickle.loads(self._blob), None
+        return self._value
+
+    def __contains__(self, x: object) -> bool:
+        return x in self._load()
+
+    def __iter__(self) -> Iterator:
+        return iter(self._load())
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+    def __eq__(self, other: object) -> bool:
+        return self._load() == (other._load() if isinstance(other, _Unpickled) else other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class _UnpickledMapping(_Unpickled, Mapping):
+    """:class:`_Unpickled` for a dict."""
+
+    def __getitem__(self, key: object) -> Any:
+        return self._load()[key]
 
 
 class _CountStore(dict):
-    """Number -> neighbour-count dict, built on first use from its packed form (its size, its
-    words' numbers, its counts); the words of all of them are one list, unpickled with the first,
-    so each word is one string object (as in memory)."""
+    """Number -> neighbour-count dict, built on first use from its slice (its words' numbers,
+    then its counts); the words of all of them are one list, unpickled with the first, so each
+    word is one string object (as in memory)."""
 
-    def __init__(self, blobs: list[bytes], word_blob: bytes) -> None:
+    def __init__(self, slices: _Slices, word_blob: bytes) -> None:
         super().__init__()
-        self.blobs = blobs
+        self.slices = slices
         self.word_blob = word_blob
         self.words: list[str] | None = None
 
@@ -399,13 +464,12 @@ class _CountStore(dict):
             import pickle
 
             self.words = pickle.loads(self.word_blob)
-        blob = self.blobs[n]
-        size = int.from_bytes(blob[:4], "little")
+        blob = self.slices[n]
+        size = len(blob) // 12  # 4 bytes a word number, 8 a count
         ids, values = array("I"), array("Q")
-        ids.frombytes(blob[4 : 4 + 4 * size])
-        values.frombytes(blob[4 + 4 * size :])
+        ids.frombytes(blob[: 4 * size])
+        values.frombytes(blob[4 * size :])
         counts = self[n] = dict(zip(map(self.words.__getitem__, ids), values, strict=True))
-        self.blobs[n] = b""  # unpacked for good: free the bytes
         return counts
 
 
@@ -413,9 +477,11 @@ class _PhraseStore(dict):
     """Phrase -> its scoring tuples per letter case (``Compiled.scoring``), unpacked the first time
     it is looked up, which also records its entries (``Compiled.by_index``, ``entries``)."""
 
-    def __init__(self, blobs: dict[Key, bytes], counts: _CountStore, by_index: list) -> None:
+    def __init__(self, index: dict[Key, int], slices: _Slices, counts: _CountStore,
+                 by_index: list) -> None:
         super().__init__()
-        self.blobs = blobs
+        self.index = index  # phrase -> its number in ``slices``
+        self.slices = slices
         self.counts = counts
         self.by_index = by_index
         self.entries: dict[Key, tuple[Entry, ...]] = {}
@@ -423,7 +489,7 @@ class _PhraseStore(dict):
     def __missing__(self, key: Key) -> tuple[tuple[tuple, ...], ...]:
         import pickle
 
-        entries, sibs, per_case = pickle.loads(self.blobs[key])  # KeyError: not a phrase
+        entries, sibs, per_case = pickle.loads(self.slices[self.index[key]])  # KeyError: no phrase
         counts = self.counts
 
         def resolved(c: tuple) -> tuple:  # the dicts at _COUNT_SLOTS (0, 1, 4, 5, 7, 8)
@@ -436,9 +502,8 @@ class _PhraseStore(dict):
             for firing in per_case
         )
         self.entries[key] = entries
-        for e, s in zip(entries, sibs, strict=True):
-            self.by_index[e.index] = (e, s)
-        self.blobs[key] = b""  # unpacked for good: free the bytes (the key stays: _AllEntries)
+        for e, sib in zip(entries, sibs, strict=True):
+            self.by_index[e.index] = (e, sib)
         return value
 
 
@@ -454,13 +519,13 @@ class _AllEntries(Mapping):
         return self.store.entries[key]
 
     def __iter__(self) -> Iterator[Key]:
-        return iter(self.store.blobs)
+        return iter(self.store.index)
 
     def __len__(self) -> int:
-        return len(self.store.blobs)
+        return len(self.store.index)
 
     def __contains__(self, key: object) -> bool:
-        return key in self.store.blobs
+        return key in self.store.index
 
 
 def _compiled_for(options: Options) -> Compiled:

@@ -356,7 +356,7 @@ def model_dir() -> Path:
 
 
 #: Bump when the layout of anything pickled into the cache changes.
-CACHE_VERSION = 29
+CACHE_VERSION = 30
 
 
 @functools.cache
