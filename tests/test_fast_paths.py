@@ -201,11 +201,31 @@ def test_unusable_cache_entry_is_rebuilt(tmp_path, monkeypatch) -> None:  # type
 
     assert model.cached("thing", build, check) == {"good": 1} and len(builds) == 1
     assert model.cached("thing", build, check) == {"good": 1} and len(builds) == 1  # read back
-    path.write_bytes(b"not a pickle")
+    path.write_bytes(b"not a cache file")
     assert model.cached("thing", build, check) == {"good": 1} and len(builds) == 2
-    path.write_bytes(pickle.dumps({"stale": 0}))
+    model._write_cache(path, {"stale": 0})
     assert model.cached("thing", build, check) == {"good": 1} and len(builds) == 3
-    assert pickle.loads(path.read_bytes()) == {"good": 1}
+    assert model._read_cache(path) == {"good": 1}
+    good = path.read_bytes()
+    for broken in (b"", good[:-1], good + b"x", pickle.dumps({"good": 1})):
+        path.write_bytes(broken)
+        assert model.cached("thing", build, check) == {"good": 1}, broken[:20]
+    assert len(builds) == 7
+
+
+def test_cache_stores_pickle_buffers_out_of_band(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Byte strings wrapped in PickleBuffer come back as views of the mapped file, equal to what
+    was written; everything else round-trips as pickle does."""
+    import pickle
+
+    from unspin import model
+
+    path = tmp_path / "x.pickle"
+    big, small = bytes(range(256)) * 1000, b"abc"
+    model._write_cache(path, {"big": pickle.PickleBuffer(big), "small": small, "n": [1, 2.5]})
+    back = model._read_cache(path)
+    assert isinstance(back["big"], memoryview) and back["big"].readonly
+    assert bytes(back["big"]) == big and back["small"] == small and back["n"] == [1, 2.5]
 
 
 def test_prepare_loads_the_table_that_an_honest_line_does_not() -> None:

@@ -392,19 +392,24 @@ class _Slices:
     """Numbered byte strings stored as one (``data``) and the offsets between them: one object
     to unpickle instead of tens of thousands."""
 
-    def __init__(self, data: bytes, offsets: bytes) -> None:
-        self.data = data
+    def __init__(self, data: Any, offsets: bytes) -> None:
+        self.data = memoryview(data)  # bytes, or the cache file mapped into memory
         self.offsets = array("Q")
         self.offsets.frombytes(offsets)
 
     @staticmethod
-    def pack(parts: list[bytes]) -> tuple[bytes, bytes]:
+    def pack(parts: list[bytes]) -> tuple[Any, bytes]:
+        """(the parts joined, their offsets); the joined bytes go to the disk cache after the
+        pickle (``pickle.PickleBuffer``, see ``model.cached``), so a process maps them in
+        instead of reading them."""
+        import pickle
+
         ends = array("Q", [0])
         for part in parts:
             ends.append(ends[-1] + len(part))
-        return b"".join(parts), ends.tobytes()
+        return pickle.PickleBuffer(b"".join(parts)), ends.tobytes()
 
-    def __getitem__(self, n: int) -> bytes:
+    def __getitem__(self, n: int) -> memoryview:
         return self.data[self.offsets[n] : self.offsets[n + 1]]
 
     def __len__(self) -> int:

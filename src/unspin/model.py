@@ -356,7 +356,7 @@ def model_dir() -> Path:
 
 
 #: Bump when the layout of anything pickled into the cache changes.
-CACHE_VERSION = 30
+CACHE_VERSION = 31
 
 
 @functools.cache
@@ -376,6 +376,8 @@ def cached(name: str, build: Any, check: Any = None) -> Any:
     The cache lives in ``$UNSPIN_CACHE_DIR`` (default ``~/.cache/unspin``); names carry content
     hashes, so a stale entry is never read. An unwritable cache only costs start-up time.
     ``check(value)``, if given, must not raise on a value read from the cache, else it is rebuilt.
+    Byte strings the value wraps in ``pickle.PickleBuffer`` are stored after the pickle and come
+    back as read-only memoryviews of the file mapped into memory: only the pages used are read.
     """
     import pickle  # here, not at module level: start-up time
 
@@ -383,8 +385,7 @@ def cached(name: str, build: Any, check: Any = None) -> Any:
     unreadable = (OSError, pickle.PickleError, EOFError, AttributeError, ValueError, ImportError,
                   TypeError, KeyError, IndexError)
     try:
-        with open(path, "rb") as f:
-            value = pickle.load(f)
+        value = _read_cache(path)
         if check is not None:
             check(value)
         return value
@@ -392,6 +393,54 @@ def cached(name: str, build: Any, check: Any = None) -> Any:
         value = build()
         _write_cache(path, value)
         return value
+
+
+_CACHE_MAGIC = b"unspin-cache\n"
+
+
+def _read_cache(path: Path) -> Any:
+    """A value written by :func:`_write_cache`: magic, the number of out-of-band buffers, their
+    lengths and the pickle's (8 bytes each, little-endian), the pickle, the buffers."""
+    import mmap
+    import pickle
+
+    with open(path, "rb") as f:
+        data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    view = memoryview(data)
+    pos = len(_CACHE_MAGIC)
+    if data[:pos] != _CACHE_MAGIC:
+        raise ValueError(f"{path}: not an unspin cache file")
+    n = int.from_bytes(data[pos : pos + 8], "little")
+    sizes = [int.from_bytes(data[pos + 8 * k : pos + 8 * k + 8], "little") for k in range(1, n + 2)]
+    pos += 8 * (n + 2)
+    pickled_end = pos + sizes[-1]
+    buffers, at = [], pickled_end
+    for size in sizes[:-1]:
+        buffers.append(view[at : at + size])
+        at += size
+    if at != len(data):
+        raise ValueError(f"{path}: truncated")
+    return pickle.loads(view[pos:pickled_end], buffers=buffers)
+
+
+def _write_cache(path: Path, value: Any) -> None:
+    """Best effort: an unwritable cache only costs start-up time (see :func:`_read_cache`)."""
+    import pickle
+
+    buffers: list[pickle.PickleBuffer] = []
+    pickled = pickle.dumps(value, protocol=5, buffer_callback=buffers.append)
+    raws = [b.raw() for b in buffers]
+    header = [len(raws), *(len(r) for r in raws), len(pickled)]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as f:
+            f.write(_CACHE_MAGIC + b"".join(x.to_bytes(8, "little") for x in header))
+            f.write(pickled)
+            f.writelines(raws)
+        os.replace(tmp, path)
+    except OSError:
+        pass
 
 
 @functools.cache
@@ -442,15 +491,3 @@ def _cache_dir() -> Path:
     return Path(base).expanduser() / "unspin"
 
 
-def _write_cache(path: Path, parts: tuple[Any, ...]) -> None:
-    """Best effort: an unwritable cache only costs start-up time."""
-    import pickle
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as f:
-            pickle.dump(parts, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except OSError:
-        pass
