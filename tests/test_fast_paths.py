@@ -239,3 +239,20 @@ def test_prepare_loads_the_table_that_an_honest_line_does_not() -> None:
         assert engine._default_compiled.cache_info().currsize == 1
     finally:
         engine._default_compiled.cache_clear()
+
+
+def test_cache_is_read_where_files_cannot_be_mapped(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import mmap
+    import pickle
+
+    from unspin import model
+
+    path = tmp_path / "x.pickle"
+    model._write_cache(path, {"big": pickle.PickleBuffer(b"0123456789" * 100), "n": 3})
+
+    def no_mapping(*args: object, **kwargs: object) -> None:
+        raise OSError("mmap not supported here")
+
+    monkeypatch.setattr(mmap, "mmap", no_mapping)
+    back = model._read_cache(path)
+    assert bytes(back["big"]) == b"0123456789" * 100 and back["n"] == 3

@@ -405,7 +405,10 @@ def _read_cache(path: Path) -> Any:
     import pickle
 
     with open(path, "rb") as f:
-        data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        try:
+            data: Any = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        except OSError:  # a file system that cannot map files: read it instead
+            data = f.read()
     view = memoryview(data)
     pos = len(_CACHE_MAGIC)
     if data[:pos] != _CACHE_MAGIC:
