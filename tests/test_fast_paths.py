@@ -181,7 +181,7 @@ def test_a_short_text_unpacks_few_phrases() -> None:
 
 
 def test_unusable_cache_entry_is_rebuilt(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """A cache file that cannot be read, or whose content fails the check, is built again and
+    """A cache file that cannot be read, or whose content ``load`` refuses, is built again and
     rewritten; a good one is used as it is."""
     import pickle
 
@@ -195,9 +195,10 @@ def test_unusable_cache_entry_is_rebuilt(tmp_path, monkeypatch) -> None:  # type
         builds.append(1)
         return {"good": 1}
 
-    def check(value: object) -> None:
+    def check(value: object) -> object:
         if value != {"good": 1}:
             raise KeyError("stale")
+        return value
 
     assert model.cached("thing", build, check) == {"good": 1} and len(builds) == 1
     assert model.cached("thing", build, check) == {"good": 1} and len(builds) == 1  # read back

@@ -319,10 +319,9 @@ def _default_compiled() -> Compiled:
     from .table import bundled_table_path, default_table
 
     digest = hashlib.sha256(bundled_table_path().read_bytes()).hexdigest()[:16]
-    packed = cached(f"table-{digest}-{model_digest()}",
-                    lambda: pack_compiled(compile_rules(default_table(), load_model())),
-                    check=lambda packed: unpack_compiled(packed, check=True))
-    return unpack_compiled(packed)
+    return cached(f"table-{digest}-{model_digest()}",
+                  lambda: pack_compiled(compile_rules(default_table(), load_model())),
+                  load=lambda packed: unpack_compiled(packed, check=True))
 
 
 # Positions of the neighbour-count dicts in an entry's left and right term constants (see
@@ -376,7 +375,7 @@ def pack_compiled(compiled: Compiled) -> tuple:
 def unpack_compiled(packed: tuple, check: bool = False) -> Compiled:
     """The :class:`Compiled` table of a :func:`pack_compiled` tuple; its phrases are unpacked on
     first use. With ``check``, one phrase is unpacked at once, so a cache written by other code
-    fails here (and is rebuilt) rather than in the middle of a text."""
+    fails here (and is rebuilt, see ``model.cached``) rather than in the middle of a text."""
     (first_words, siblings, pairs, starts, model, n_entries, phrase_index, phrases, counts,
      words) = packed
     by_index: list = [None] * n_entries

@@ -370,12 +370,13 @@ def model_digest() -> str:
     return f"{digest.hexdigest()[:16]}-v{CACHE_VERSION}-py{sys.version_info[0]}{sys.version_info[1]}"
 
 
-def cached(name: str, build: Any, check: Any = None) -> Any:
-    """``build()``, or its result pickled earlier under ``name`` in the cache directory.
+def cached(name: str, build: Any, load: Any = None) -> Any:
+    """``build()``, or its result pickled earlier under ``name`` in the cache directory; with
+    ``load``, ``load(`` that value ``)``.
 
     The cache lives in ``$UNSPIN_CACHE_DIR`` (default ``~/.cache/unspin``); names carry content
     hashes, so a stale entry is never read. An unwritable cache only costs start-up time.
-    ``check(value)``, if given, must not raise on a value read from the cache, else it is rebuilt.
+    A cached value that ``load`` cannot take (it raises) is built again and rewritten.
     Byte strings the value wraps in ``pickle.PickleBuffer`` are stored after the pickle and come
     back as read-only memoryviews of the file mapped into memory: only the pages used are read.
     """
@@ -386,13 +387,11 @@ def cached(name: str, build: Any, check: Any = None) -> Any:
                   TypeError, KeyError, IndexError)
     try:
         value = _read_cache(path)
-        if check is not None:
-            check(value)
-        return value
+        return value if load is None else load(value)
     except unreadable:
         value = build()
         _write_cache(path, value)
-        return value
+        return value if load is None else load(value)
 
 
 _CACHE_MAGIC = b"unspin-cache\n"
