@@ -338,6 +338,9 @@ def pack_compiled(compiled: Compiled) -> tuple:
     one-line text needs a few dozen phrases of it."""
     import pickle
 
+    def dump(x: object) -> bytes:
+        return pickle.dumps(x, protocol=pickle.HIGHEST_PROTOCOL)
+
     words: dict[str, int] = {}  # every word of the count dicts, stored once (see _CountStore)
     count_ids: dict[int, int] = {}  # id() of a count dict -> its number
     count_parts: list[bytes] = []
@@ -362,10 +365,7 @@ def pack_compiled(compiled: Compiled) -> tuple:
         )
         sibs = tuple(compiled.by_index[e.index][1] for e in entries)
         phrase_index[key] = len(phrase_parts)
-        phrase_parts.append(pickle.dumps((entries, sibs, per_case), protocol=pickle.HIGHEST_PROTOCOL))
-
-    def dump(x: object) -> bytes:
-        return pickle.dumps(x, protocol=pickle.HIGHEST_PROTOCOL)
+        phrase_parts.append(dump((entries, sibs, per_case)))
 
     return (compiled.first_words, dump(compiled.siblings), dump(compiled.pairs), compiled.starts,
             compiled.model, len(compiled.by_index), phrase_index, _Slices.pack(phrase_parts),
@@ -410,9 +410,6 @@ class _Slices:
 
     def __getitem__(self, n: int) -> memoryview:
         return self.data[self.offsets[n] : self.offsets[n + 1]]
-
-    def __len__(self) -> int:
-        return len(self.offsets) - 1
 
 
 class _Unpickled(Collection):
