@@ -59,8 +59,13 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
 DEFAULT_SCORER = REPO.parent / "shared" / "tools" / "score.py"
 SPLITS = ("tune", "holdout", "all", "large-holdout", "holdout-q", "large-holdout-q")
-#: The quality splits each build split (``python -m unspin.learn build --split``) leaves out.
-HELD_OUT = {"train": ("holdout", "large-holdout"), "train-q": ("holdout-q", "large-holdout-q")}
+#: Each held-out split: the build split (``python -m unspin.learn build --split``) that leaves it
+#: out, and which pairs it holds ("news": ``corpus/spun`` and ``corpus/clean``; "large").
+HELD_OUT_FROM = {"holdout": ("train", "news"), "large-holdout": ("train", "large"),
+                 "holdout-q": ("train-q", "news"), "large-holdout-q": ("train-q", "large")}
+#: The held-out splits of each build split.
+HELD_OUT = {build: tuple(s for s, (b, _) in HELD_OUT_FROM.items() if b == build)
+            for build in ("train", "train-q")}
 
 # --- Definitions copied verbatim from shared/tools/score.py (tests check they still agree) ---
 TOK = regex.compile(
@@ -96,16 +101,17 @@ class Pair:
 
 def in_split(number: int, split: str) -> bool:
     """Whether a spun pair / clean file numbered ``number`` belongs to ``split`` (tune, holdout,
-    holdout-q or all)."""
+    holdout-q or all): the news a build learns from or leaves out (``unspin.learn.learns_from``)."""
+    from unspin.learn import learns_from
+
     if split == "all":
         return True
     if split == "tune":
-        return number % 2 == 1
-    if split == "holdout":
-        return number % 2 == 0
-    if split == "holdout-q":
-        return number % 4 == 1
-    raise ValueError(f"unknown split {split!r}")
+        return learns_from("news", number, "train")
+    build, kind = HELD_OUT_FROM.get(split, (None, None))
+    if build is None or kind != "news":
+        raise ValueError(f"unknown split {split!r}")
+    return not learns_from("news", number, build)
 
 
 def _number(name: str) -> int | None:
@@ -115,10 +121,11 @@ def _number(name: str) -> int | None:
 
 def find_pairs(corpus: Path, split: str) -> list[Pair]:
     """The spun/original pairs of ``split`` under ``corpus`` (sorted by name)."""
-    if split == "large-holdout":
-        base, keep = corpus / "large", lambda n: n % 10 == 0
-    elif split == "large-holdout-q":
-        base, keep = corpus / "large", lambda n: n % 10 == 5
+    from unspin.learn import learns_from
+
+    build, kind = HELD_OUT_FROM.get(split, (None, None))
+    if kind == "large":
+        base, keep = corpus / "large", lambda n: not learns_from("large", n, build)
     else:
         base, keep = corpus / "spun", lambda n: in_split(n, split)
     out = []
@@ -131,7 +138,7 @@ def find_pairs(corpus: Path, split: str) -> list[Pair]:
 
 def find_clean(corpus: Path, split: str) -> list[Path]:
     """Never-spun texts of ``split``: ``clean/NNN_*.txt``, or the originals for the large splits."""
-    if split.startswith("large-"):
+    if HELD_OUT_FROM.get(split, (None, None))[1] == "large":
         return [p.original for p in find_pairs(corpus, split)]
     out = []
     for f in sorted((corpus / "clean").glob("*.txt")):

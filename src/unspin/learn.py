@@ -46,9 +46,10 @@ Key = tuple[str, ...]
 SPLITS = ("train", "train-q", "all")
 
 
-def _learns_from(kind: str, number: int, split: str) -> bool:
+def learns_from(kind: str, number: int, split: str) -> bool:
     """Whether a ``split`` build learns from pair (or clean article) ``number`` of ``kind``
-    ("large", or "news" for ``corpus/spun`` and ``corpus/clean``)."""
+    ("large", or "news" for ``corpus/spun`` and ``corpus/clean``). benchmarks/quality.py scores
+    the rest as held out."""
     if split == "all":
         return True
     if split == "train":
@@ -61,10 +62,10 @@ def _learns_from(kind: str, number: int, split: str) -> bool:
 def training_pairs(corpus: Path, split: str = "train") -> Iterator[tuple[str, str, str]]:
     """(name, spun, original) for every pair the model may learn from."""
     for d in sorted((corpus / "large").iterdir()):
-        if d.is_dir() and (d / "spun.txt").exists() and _learns_from("large", int(d.name), split):
+        if d.is_dir() and (d / "spun.txt").exists() and learns_from("large", int(d.name), split):
             yield f"large/{d.name}", _read(d / "spun.txt"), _read(d / "original.txt")
     for d in sorted((corpus / "spun").iterdir()):
-        if d.is_dir() and (d / "spun.txt").exists() and _learns_from("news", int(d.name), split):
+        if d.is_dir() and (d / "spun.txt").exists() and learns_from("news", int(d.name), split):
             yield f"spun/{d.name}", _read(d / "spun.txt"), _read(d / "original.txt")
 
 
@@ -79,7 +80,7 @@ def clean_training_articles(corpus: Path, split: str = "train") -> Iterator[tupl
     from. Article ``NNN_...`` is the original of pair ``spun/NNN``, so cross-fitting leaves it out
     together with that pair."""
     for f in sorted((corpus / "clean").glob("*.txt")):
-        if f.name[:3].isdigit() and _learns_from("news", int(f.name[:3]), split):
+        if f.name[:3].isdigit() and learns_from("news", int(f.name[:3]), split):
             yield f"spun/{f.name[:3]}", _read(f)
 
 
