@@ -214,6 +214,56 @@ def test_unusable_cache_entry_is_rebuilt(tmp_path, monkeypatch) -> None:  # type
     assert len(builds) == 7
 
 
+def test_new_cache_entry_prunes_the_least_recently_used(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Writing a cache entry deletes the least recently used entries beyond the size budget and
+    temporary files of dead writers; a read counts as a use; other files are never touched."""
+    import os
+    import time
+
+    from unspin import model
+
+    monkeypatch.setenv("UNSPIN_CACHE_DIR", str(tmp_path))
+    folder = tmp_path / "unspin"
+    folder.mkdir()
+    now = time.time()
+
+    def old_file(name: str, size: int, age_days: float) -> None:
+        (folder / name).write_bytes(b"x" * size)
+        t = now - age_days * 86400
+        os.utime(folder / name, (t, t))
+
+    old_file("table-aaaa-v1-py311.pickle", 450, 9)
+    old_file("model-aaaa-v1-py311.pickle", 450, 8)
+    old_file("table-bbbb-v2-py311.pickle", 450, 3)
+    old_file("model-bbbb-v2-py311.pickle", 450, 2)
+    old_file("table-cccc-v3-py311.4242.tmp", 10, 1)  # a writer died a day ago
+    old_file("notes.txt", 5000, 30)  # not ours
+    model._write_cache(folder / "model-cccc-v3-py311.pickle", {"kept": True})
+    assert sorted(p.name for p in folder.iterdir()) == sorted([
+        "model-aaaa-v1-py311.pickle", "model-bbbb-v2-py311.pickle", "model-cccc-v3-py311.pickle",
+        "notes.txt", "table-aaaa-v1-py311.pickle", "table-bbbb-v2-py311.pickle",
+    ])  # 2 KB in all: under the budget, only the dead writer's file went
+
+    # a small real entry under an old name, nine days old, then read: it becomes the most
+    # recently used one
+    model._write_cache(folder / "table-aaaa-v1-py311.pickle", {"read": 1})
+    os.utime(folder / "table-aaaa-v1-py311.pickle", (now - 9 * 86400, now - 9 * 86400))
+    assert model.cached("table-aaaa-v1-py311", lambda: {"built": 1}) == {"read": 1}
+    fresh_tmp = folder / "table-dddd-v4-py311.777.tmp"
+    fresh_tmp.write_bytes(b"being written")
+    monkeypatch.setattr(model, "CACHE_KEEP_BYTES", 1000)
+    # newest first: table-dddd, table-aaaa, model-cccc (about 60 bytes each), model-bbbb (450,
+    # two days), table-bbbb (450, three days: over 1,000 in all), model-aaaa (450, eight days)
+    new = folder / "table-dddd-v4-py311.pickle"
+    model._write_cache(new, {"new": 1})
+    left = sorted(p.name for p in folder.iterdir())
+    kept = [n for n in left if n.endswith(".pickle")]
+    assert kept == ["model-bbbb-v2-py311.pickle", "model-cccc-v3-py311.pickle",
+                    "table-aaaa-v1-py311.pickle", "table-dddd-v4-py311.pickle"], left
+    assert sum((folder / n).stat().st_size for n in kept) <= 1000
+    assert "notes.txt" in left and fresh_tmp.name in left  # not ours / a live writer's
+    assert model._read_cache(new) == {"new": 1}
+
 def test_cache_stores_pickle_buffers_out_of_band(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Byte strings wrapped in PickleBuffer come back as views of the mapped file, equal to what
     was written; everything else round-trips as pickle does."""

@@ -375,7 +375,8 @@ def cached(name: str, build: Any, load: Any = None) -> Any:
     ``load``, ``load(`` that value ``)``.
 
     The cache lives in ``$UNSPIN_CACHE_DIR`` (default ``~/.cache/unspin``); names carry content
-    hashes, so a stale entry is never read. An unwritable cache only costs start-up time.
+    hashes, so a stale entry is never read. An unwritable cache only costs start-up time. Each
+    new entry prunes the least recently used ones (see :func:`_prune_cache`).
     A cached value that ``load`` cannot take (it raises) is built again and rewritten.
     Byte strings the value wraps in ``pickle.PickleBuffer`` are stored after the pickle and come
     back as read-only memoryviews of the file mapped into memory: only the pages used are read.
@@ -387,11 +388,16 @@ def cached(name: str, build: Any, load: Any = None) -> Any:
                   TypeError, KeyError, IndexError)
     try:
         value = _read_cache(path)
-        return value if load is None else load(value)
+        value = value if load is None else load(value)
     except unreadable:
         value = build()
         _write_cache(path, value)
         return value if load is None else load(value)
+    try:
+        os.utime(path)  # "recently used", for _prune_cache
+    except OSError:
+        pass
+    return value
 
 
 _CACHE_MAGIC = b"unspin-cache\n"
@@ -441,6 +447,56 @@ def _write_cache(path: Path, value: Any) -> None:
             f.write(pickled)
             f.writelines(raws)
         os.replace(tmp, path)
+    except OSError:
+        return
+    _prune_cache(path.parent, path)
+
+
+#: Total size of cache files kept (an install's model and table take about 23 MB together): each
+#: upgrade, model or ``--table`` of its own writes new ones, and the old ones would stay forever.
+CACHE_KEEP_BYTES = 256 * 2**20
+#: A temporary cache file older than this (seconds) was left by a writer that died.
+_STALE_TMP_SECS = 3600
+
+
+def _prune_cache(folder: Path, keep: Path) -> None:
+    """Delete the least recently used cache files of ``folder`` (by modification time, which a
+    read refreshes) beyond :data:`CACHE_KEEP_BYTES` in total, never ``keep``, and temporary files
+    of writers that died. Only names unspin writes are touched; best effort (a file another
+    process still has mapped stays readable to it on POSIX; where it cannot be deleted, it stays)."""
+    import re
+    import time
+
+    ours = re.compile(r"(?:model|table)-[\w.-]+\.(pickle|\d+\.tmp)\Z")
+    now = time.time()
+    entries = []
+    try:
+        with os.scandir(folder) as it:
+            for e in it:
+                m = ours.match(e.name)
+                if m is None or e.path == str(keep):
+                    continue
+                try:
+                    st = e.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                if m.group(1) != "pickle":
+                    if now - st.st_mtime > _STALE_TMP_SECS:
+                        _unlink(e.path)
+                    continue
+                entries.append((st.st_mtime, st.st_size, e.path))
+        total = keep.stat().st_size
+    except OSError:
+        return
+    for _mtime, size, path in sorted(entries, reverse=True):  # most recently used first
+        total += size
+        if total > CACHE_KEEP_BYTES:
+            _unlink(path)
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
     except OSError:
         pass
 
