@@ -220,8 +220,10 @@ def worker_measure(cmd: Sequence[str]) -> dict[str, Any]:
     t0 = time.perf_counter()
     p = subprocess.run(cmd, capture_output=True, check=False)
     secs = time.perf_counter() - t0
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)  # cmd and the processes it waited for
     return {"secs": secs, "rc": p.returncode, "stderr": p.stderr.decode(errors="replace")[-300:],
-            "maxrss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
+            "maxrss_mb": ru.ru_maxrss / 1024, "user_s": round(ru.ru_utime, 2),
+            "sys_s": round(ru.ru_stime, 2)}
 
 
 def peak_rss_mb() -> float:
@@ -538,11 +540,13 @@ def markdown(res: dict[str, Any]) -> str:
                          f"{_v(b.get('speedup'))}x, efficiency {_v(b.get('efficiency'))}; peak RSS "
                          f"with all files / with 1/4 of them: {_v(b.get('rss_all_over_quarter'))}."),
                     "",
-                    "| batch run | files | MB | wall s | MB/s | peak RSS (largest process) |",
-                    "| --- | ---: | ---: | ---: | ---: | ---: |"]
+                    "| batch run | files | MB | wall s | MB/s | CPU s, user / system (all processes) "
+                    "| peak RSS (largest process) |",
+                    "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
             for r in b["runs"]:
                 out.append(f"| {r['run']} | {r['files']:,} | {r['mb']:.1f} | {_v(r.get('secs'))} | "
                            f"{_v(r.get('mb_s')) if 'error' not in r else r['error'][:60]} | "
+                           f"{_v(r.get('user_s'))} / {_v(r.get('sys_s'))} | "
                            f"{_v(r.get('maxrss_mb'), '{:.0f}', ' MB')} |")
     return "\n".join(out)
 

@@ -329,12 +329,13 @@ def test_cli_and_batch_sections_with_a_fake_command(tmp_path: Path) -> None:
     b = speed.batch_scaling(tmp_path, docs, 0.02, 60, str(exe))
     assert [r["run"] for r in b["runs"]][:2] == ["-j1", f"-j{b['cores']}"]
     assert all("error" not in r and r["mb_s"] > 0 for r in b["runs"]), b
+    assert all(r["user_s"] >= 0 and r["sys_s"] >= 0 for r in b["runs"]), b
     assert b["runs"][0]["files"] == len(speed.prefix_mb(docs, 0.02))
     assert b["runs"][2]["files"] == b["runs"][0]["files"] // 4
     calls = log.read_text().splitlines()
     assert len(calls) == 3 and calls[0].endswith("-j 1 --quiet")
     md = speed.markdown({"rules": 1, "cli": cli, "batch": b})
-    assert "| -j1 |" in md and "speedup" in md
+    assert "| -j1 |" in md and "speedup" in md and "user / system" in md
 
 
 def test_batch_is_skipped_when_the_subcommand_is_missing(tmp_path: Path) -> None:
