@@ -214,6 +214,32 @@ def test_unusable_cache_entry_is_rebuilt(tmp_path, monkeypatch) -> None:  # type
     assert len(builds) == 7
 
 
+def test_fingerprint_follows_names_sizes_and_contents(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The cache key of the model files changes with any file's name, size or content, also for
+    a gzip file, whose content is read from its trailer (CRC-32 and length of what it holds)."""
+    import gzip
+
+    from unspin import model
+
+    gz, plain = tmp_path / "counts.tsv.gz", tmp_path / "weights.json"
+    gz.write_bytes(gzip.compress(b"said\t10\nstated\t3\n", mtime=0))
+    plain.write_text('{"bias": 0.5}')
+    files = [gz, plain]
+    seen = {model.fingerprint(files)}
+    assert model.fingerprint(files) in seen and len(next(iter(seen))) == 16
+    gz.write_bytes(gzip.compress(b"said\t10\nstated\t4\n", mtime=0))  # same size, other counts
+    seen.add(model.fingerprint(files))
+    plain.write_text('{"bias": 0.6}')
+    seen.add(model.fingerprint(files))
+    plain.write_text('{"bias": 0.66}')
+    seen.add(model.fingerprint(files))
+    renamed = tmp_path / "weights2.json"
+    plain.rename(renamed)
+    seen.add(model.fingerprint([gz, renamed]))
+    seen.add(model.fingerprint([gz]))
+    assert len(seen) == 6
+
+
 def test_new_cache_entry_prunes_the_least_recently_used(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Writing a cache entry deletes the least recently used entries beyond the size budget and
     temporary files of dead writers; a read counts as a use; other files are never touched."""

@@ -34,6 +34,7 @@ from .model import (
     cached,
     case_prior,
     channel_pairs,
+    fingerprint,
     load_document_model,
     load_model,
     logit,
@@ -314,11 +315,9 @@ def _by_neighbour(model: Model) -> dict[str, dict[str, dict[str, int]]]:
 def _default_compiled() -> Compiled:
     """The bundled table compiled against the bundled model, cached on disk between runs (packed:
     see :func:`pack_compiled`)."""
-    import hashlib  # here, not at module level: start-up time
-
     from .table import bundled_table_path, default_table
 
-    digest = hashlib.sha256(bundled_table_path().read_bytes()).hexdigest()[:16]
+    digest = fingerprint([bundled_table_path()])
     return cached(f"table-{digest}-{model_digest()}",
                   lambda: pack_compiled(compile_rules(default_table(), load_model())),
                   load=lambda packed: unpack_compiled(packed, check=True))
