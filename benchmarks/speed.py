@@ -540,8 +540,8 @@ def markdown(res: dict[str, Any]) -> str:
                          f"{_v(b.get('speedup'))}x, efficiency {_v(b.get('efficiency'))}; peak RSS "
                          f"with all files / with 1/4 of them: {_v(b.get('rss_all_over_quarter'))}."),
                     "",
-                    "| batch run | files | MB | wall s | MB/s | CPU s, user / system (all processes) "
-                    "| peak RSS (largest process) |",
+                    ("| batch run | files | MB | wall s | MB/s | CPU s, user / system (all processes) "
+                     "| peak RSS (largest process) |"),
                     "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
             for r in b["runs"]:
                 out.append(f"| {r['run']} | {r['files']:,} | {r['mb']:.1f} | {_v(r.get('secs'))} | "
