@@ -444,3 +444,35 @@ def test_pool_tasks_group_small_files_and_end_a_group_at_a_large_one() -> None:
     mixed = [("a", 10), ("big", CHUNK_BYTES), ("b", 10), ("huge", 10 * CHUNK_BYTES), ("c", 10)]
     assert list(_chunks(mixed)) == [["a", "big"], ["b", "huge"], ["c"]]
     assert list(_chunks([])) == []
+
+
+def test_interrupt_while_the_temporary_file_is_made_leaves_none(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Ctrl-C (or a worker's SIGTERM) can arrive after the temporary file exists but before any
+    code owns it: inside ``mkstemp``, or before ``with`` takes over. Nothing may be left."""
+    import tempfile
+
+    from unspin import batch
+
+    real_mkstemp = tempfile.mkstemp
+
+    def mkstemp_then_interrupted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        real_mkstemp(*args, **kwargs)  # the file exists, its name never reaches the caller
+        raise KeyboardInterrupt
+
+    root = tmp_path / "s"
+    root.mkdir()
+    (root / "a.txt").write_text("He stated it.\n")
+    dest = tmp_path / "d"
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp_then_interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        batch.run_batch(str(root), str(dest), option_kwargs={}, jobs=1)
+    assert list(dest.iterdir()) == []
+    monkeypatch.setattr(tempfile, "mkstemp", real_mkstemp)
+
+    def chmod_interrupted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch.os, "chmod", chmod_interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        batch.AtomicWriter(str(dest / "b.txt"))
+    assert list(dest.iterdir()) == []

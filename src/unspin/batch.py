@@ -367,6 +367,9 @@ class AtomicWriter:
         except OSError as e:
             self.discard()
             raise OutputError(os_error_message(e), self.path) from None
+        except BaseException:  # Ctrl-C, or SIGTERM in a worker, before ``with`` takes over
+            self.discard()
+            raise
 
     def write(self, data: bytes) -> None:
         try:
@@ -789,7 +792,13 @@ def run_batch(
         options = make_options(**option_kwargs)
         for (s_path, d_path, rel), _size in tasks():
             drain()
-            record(repair_file(s_path, d_path, rel, options, block_size))
+            try:
+                result = repair_file(s_path, d_path, rel, options, block_size)
+            except BaseException:
+                # Ctrl-C just as the temporary file was created, before anything owned it
+                _remove_temps(d_path)
+                raise
+            record(result)
         drain()
     else:
         import multiprocessing
@@ -810,6 +819,7 @@ def run_batch(
                 yield c
 
         feed = _Throttle(chunks(), limit=jobs * 4)
+        interrupted = False
         pool = multiprocessing.get_context("spawn").Pool(
             jobs, initializer=init_worker, initargs=(option_kwargs, block_size)
         )
@@ -841,6 +851,7 @@ def run_batch(
             if fatal is None:
                 pool.close()
         except BaseException:
+            interrupted = True
             feed.stopped.set()
             _terminate(pool, multiprocessing)
             raise
@@ -850,6 +861,12 @@ def run_batch(
                 _terminate(pool, multiprocessing)
             pool.join()
             _reap_children(multiprocessing)
+            if interrupted:
+                # The workers are gone. One stopped between creating a temporary file and the
+                # code that removes it, or killed after the grace period, left it behind.
+                for c in list(inflight.values()):
+                    for _s_path, d_path, _rel in c:
+                        _remove_temps(d_path)
         if fatal is not None:
             # the chunks that never came back: not done; drop the dead worker's temporary files
             for c in list(inflight.values()):
