@@ -36,7 +36,7 @@ Each repair object is :meth:`unspin.Repair.to_dict` (schema ``unspin.analysis/1`
 and ``col``.
 
 Large inputs
-    Inputs over the block size (4 MiB) are streamed in blocks cut at paragraph boundaries (see
+    Inputs over the block size (1 MiB) are streamed in blocks cut at paragraph boundaries (see
     :mod:`unspin.batch`), so memory stays bounded. A large regular FILE whose output goes to a
     stream is first checked to be UTF-8 text in a quick pass, so a bad byte near its end produces
     an error and no output. Standard input cannot be read twice: if it turns out not to be UTF-8
@@ -789,7 +789,7 @@ BATCH_HELP = """Repair every file under SRC matching --glob into the same relati
 SRC is never modified. Every output is written to a temporary file and renamed, so an interrupted
 run leaves no half-written files, and --resume skips files already done. Bad files (not UTF-8,
 binary, unreadable, vanished) are reported and skipped; the run goes on and exits 3 at the end.
-Files larger than a few MB are streamed in blocks cut at paragraph boundaries (bounded memory).
+Files larger than 1 MiB are streamed in blocks cut at paragraph boundaries (bounded memory).
 
 \b
 Exit codes: 0 ok; 2 usage error; 3 some files failed; 4 internal error;
