@@ -12,13 +12,14 @@ Streaming
     An input is cut into blocks of at most ``block_size`` bytes (default 1 MiB). Smaller inputs are
     one block, so they are analysed as one document. A longer input is cut at the last paragraph
     boundary (a blank line) in the second half of the block; failing that at a line break, then
-    after a sentence end, then at whitespace, and only for a run of half a block without any of those
-    at a UTF-8 character boundary. Cuts are never placed inside ``\\r\\n`` or inside a character.
-    Each block is analysed on its own, so a repair can never straddle a cut, memory stays bounded
-    whatever the input size, and the document-level evidence (``spin_score``) of a streamed input is
-    judged per block of 0.5-1 MiB; the reported ``spin_score`` of such an input is the mean of the
-    block scores weighted by block length. (Multi-word phrases are never cut by paragraph, line or
-    sentence cuts; only the last-resort whitespace cut inside one sentence longer than half a block can split one,
+    after a sentence end, then at whitespace, and only for a run of half a block without any of
+    those at a UTF-8 character boundary. Cuts are never placed inside ``\\r\\n`` or inside a
+    character. Each block is analysed on its own, so a repair can never straddle a cut, memory
+    stays bounded whatever the input size, and the document-level evidence (``spin_score``) of a
+    streamed input is judged per block of 0.5-1 MiB; the reported ``spin_score`` of such an input
+    is the mean of the block scores weighted by block length. (Multi-word phrases are never cut by
+    paragraph, line or sentence cuts; only the last-resort whitespace cut inside one sentence
+    longer than half a block can split one,
     in which case that phrase is left unrepaired, never damaged.)
 
 Writing
