@@ -91,3 +91,28 @@ def test_context_lift_is_observed_over_expected() -> None:
     assert -0.1 < ctx.lift_right("crew", "the") < 0.0  # expected 0.1 times
     assert ctx.lift_left("the", "team") < -2.5  # expected 20 times, seen never
     assert ctx.lift_left("a", "team") > 1.5  # expected 8 times, seen 60
+
+
+def test_document_model_reads_two_columns_and_refuses_others(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The document model's word weights load exactly (the fast parser agrees with a plain one);
+    a file that is not word<TAB>weight on every line is an error, not a shifted table."""
+    import gzip
+    import shutil
+
+    from unspin import model
+
+    shipped = model.model_dir()
+    rows = [line.split("\t") for line in
+            gzip.decompress((shipped / "doc_words.tsv.gz").read_bytes()).decode().splitlines()]
+    data = tmp_path / "data"
+    shutil.copytree(shipped, data / "model")
+    monkeypatch.setenv(model.DATA_DIR_ENV, str(data))
+    model.load_document_model.cache_clear()
+    try:
+        assert model.load_document_model().words == {k: float(v) for k, v in rows}
+        (data / "model" / "doc_words.tsv.gz").write_bytes(gzip.compress(b"said\t-1.5\nstated\t2.0\textra\n"))
+        model.load_document_model.cache_clear()
+        with pytest.raises(RuntimeError, match="two columns"):
+            model.load_document_model()
+    finally:
+        model.load_document_model.cache_clear()

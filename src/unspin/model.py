@@ -321,7 +321,13 @@ def load_document_model() -> DocumentModel:
     """The bundled document model (a few thousand word weights)."""
     d = model_dir()
     weights = _read_weights(d)
-    words = {k: float(v) for k, v in _read_tsv_gz(d / "doc_words.tsv.gz")}
+    # word<TAB>weight lines, parsed in C (every start needs them: 1 ms instead of 3.5)
+    text = gzip.decompress((d / "doc_words.tsv.gz").read_bytes()).decode("utf-8")
+    lines = text.splitlines()
+    cells = "\t".join(lines).split("\t")
+    if len(cells) != 2 * len(lines):
+        raise RuntimeError(f"{d / 'doc_words.tsv.gz'}: expected two columns on every line")
+    words = dict(zip(cells[0::2], map(float, cells[1::2]), strict=True))
     bias, scale = weights["document"]
     return DocumentModel(words, bias, scale)
 
