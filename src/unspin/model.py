@@ -363,7 +363,7 @@ def model_dir() -> Path:
 
 
 #: Bump when the layout of anything pickled into the cache changes.
-CACHE_VERSION = 31
+CACHE_VERSION = 32
 
 
 @functools.cache
