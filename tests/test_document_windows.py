@@ -50,3 +50,50 @@ def test_the_bar_for_one_window_is_local_sure() -> None:
     below = engine.LOCAL_SURE - 0.01
     assert _verdicts(text, marked=engine.LOCAL_SURE + 0.002)[0] == engine.LOCAL_SURE + 0.002
     assert _verdicts(text, marked=below)[0] == 0.001
+
+
+class _JudgeEveryWindow:
+    """The real document model without its bound: every window is judged."""
+
+    def __init__(self, dm) -> None:  # type: ignore[no-untyped-def]
+        self.dm = dm
+        self.calls = 0
+
+    def spin_probability(self, keys: Sequence[str]) -> float:
+        self.calls += 1
+        return self.dm.spin_probability(keys)
+
+
+def test_windows_skipped_by_the_bound_change_no_verdict() -> None:
+    """Skipping the windows whose positive word weights cannot reach the bar gives the same
+    verdicts as judging them all, on texts of spun and honest paragraphs mixed in many ways."""
+    import json
+    import random
+    from pathlib import Path
+
+    from unspin.model import load_document_model
+    from unspin.tokens import Tokens
+
+    cases = Path(__file__).parent / "cases"
+    spun = [c["input"] for c in json.loads((cases / "spun.json").read_text(encoding="utf-8"))]
+    honest = [c["input"] for c in json.loads((cases / "negative.json").read_text(encoding="utf-8"))]
+    dm = load_document_model()
+    rng = random.Random(7)
+    skipped = reached = 0
+    for n in range(120):
+        paragraphs = rng.sample(spun, rng.randint(0, 4)) + rng.sample(honest, rng.randint(1, 8))
+        rng.shuffle(paragraphs)
+        text = "\n\n".join(paragraphs)
+        toks = Tokens(text)
+        keys = engine.word_keys_of(toks)
+        spin = dm.spin_probability(keys)
+        every = _JudgeEveryWindow(dm)
+        expected = engine.local_spin(text, every, keys, spin, toks)
+        counted = _JudgeEveryWindow(dm)
+        counted.positive_total = dm.positive_total  # type: ignore[attr-defined]
+        counted.max_probability = dm.max_probability  # type: ignore[attr-defined]
+        assert engine.local_spin(text, counted, keys, spin, toks) == expected, n
+        assert engine.local_spin(text, dm, keys, spin) == expected, n  # without the tokens too
+        skipped += every.calls - counted.calls
+        reached += any(f != spin for _, f in expected)
+    assert skipped > 100 and reached > 5, (skipped, reached)

@@ -294,12 +294,24 @@ class DocumentModel:
     """How likely a whole text is spun, from its words: small, loaded before anything else so an
     honest text is passed through without loading the context model."""
 
-    __slots__ = ("bias", "scale", "words")
+    __slots__ = ("bias", "positive", "scale", "words")
 
     def __init__(self, words: dict[str, float], bias: float, scale: float) -> None:
         self.words = words
         self.bias = bias + logit(SPIN_PRIOR)
         self.scale = scale
+        self.positive = {k: v for k, v in words.items() if v > 0}  # the words that point to spun
+
+    def positive_total(self, keys: Sequence[str]) -> float:
+        """Sum of the positive weights of ``keys``, repeats included: what any words among them
+        can add to the log-odds at most (see :meth:`max_probability`). Sums of parts add up."""
+        return sum(map(self.positive.get, keys, itertools.repeat(0.0)))
+
+    def max_probability(self, positive_total: float) -> float:
+        """An upper bound on :meth:`spin_probability` of any words whose :meth:`positive_total` is
+        at most ``positive_total`` (each distinct word counts once there, negative weights only
+        lower the sum, and short texts are scaled down)."""
+        return sigmoid(self.bias + self.scale * positive_total) if self.scale > 0 else 1.0
 
     def spin_probability(self, keys: Sequence[str]) -> float:
         """P(the text was spun) from its words (naive Bayes, calibrated).
