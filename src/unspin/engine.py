@@ -889,9 +889,9 @@ def local_spin(
                 lo -= 1
                 n += len(para_keys[lo])
         local = judged.get((lo, hi))
-        if local is None and para_pos is not None:
-            if dm.max_probability(sum(para_pos[lo : hi + 1])) < hopeless:
-                local = judged[lo, hi] = -1.0  # under the bar, whatever its exact value
+        if (local is None and para_pos is not None
+                and dm.max_probability(sum(para_pos[lo : hi + 1])) < hopeless):
+            local = judged[lo, hi] = -1.0  # under the bar, whatever its exact value
         if local is None:
             if edges is not None:  # the paragraphs' keys are consecutive slices of ``keys``
                 window = keys[edges[lo] : edges[hi + 1]]
