@@ -64,6 +64,8 @@ SNIFF_BYTES = 8192
 UTF8_BOM = b"\xef\xbb\xbf"
 TMP_SUFFIX = ".unspin-tmp"
 VANISHED = "vanished before it could be read"
+
+
 class InputError(Exception):
     """An input could not be read or is not UTF-8 text (message without the path)."""
 
@@ -862,17 +864,17 @@ def run_batch(
                 _terminate(pool, multiprocessing)
             pool.join()
             _reap_children(multiprocessing)
-            if interrupted:
-                # The workers are gone. One stopped between creating a temporary file and the
-                # code that removes it, or killed after the grace period, left it behind.
+            if interrupted or fatal is not None:
+                # The workers are gone. The chunks that never came back may have left temporary
+                # files: a worker killed, or stopped between creating one and the code that
+                # removes it.
                 for c in list(inflight.values()):
                     for _s_path, d_path, _rel in c:
                         _remove_temps(d_path)
         if fatal is not None:
-            # the chunks that never came back: not done; drop the dead worker's temporary files
+            # the chunks that never came back: not done
             for c in list(inflight.values()):
-                for _s_path, d_path, rel in c:
-                    _remove_temps(d_path)
+                for _s_path, _d_path, rel in c:
                     record(
                         FileResult(
                             rel,
