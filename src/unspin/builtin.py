@@ -1,8 +1,13 @@
 """Built-in repairs that a word table cannot express: garbled numbers and damaged names.
 
-- ``number.word_digits``: the spinner swapped one digit group of a number for a word, leaving
-  "six,000", "four.7", "forty six.25" or "7.eight"; honest copy never glues a number word to digit
-  groups.
+- ``number.word_digits``: the spinner swapped digit groups of a number for words, leaving
+  "six,000", "four.7", "forty six.25", "7.eight", "$four hundred,000" or, with every group in
+  words, "three.three" and "four,seven hundred"; honest copy never glues a number word to another
+  group.
+- ``number.currency``: "$three million" for "$3 million": news writes money in digits, and no one
+  glues a currency sign to a number word.
+- ``number.range``: "2015-sixteen" or "2-three" for "2015-16" or "2-3": a digit run and a number
+  word joined by a hyphen are one number in digits, half of it swapped.
 - ``number.compound``: "forty six" or "twenty first" for "46" or "21st". The spinner writes a
   two-digit number as two words with no hyphen, which English spelling never does ("forty-six").
 - ``number.percent``: "17 p.c" for "17 percent" (a spinner's abbreviation, never news style).
@@ -59,17 +64,31 @@ def _starts(words) -> str:  # type: ignore[no-untyped-def]
 
 
 _TENS_RE, _UNIT_RE = _alt(_TENS), _alt(_UNITS[1:10])
-# a number word, or tens and unit as a spinner writes them ("forty six"), glued to digit groups
-_WORD_DIGITS = re.compile(
-    rf"{_starts(list(NUMBER_WORDS) + list(_TENS))}"
-    rf"\b(?:({_TENS_RE}) ({_UNIT_RE})|({_alt(NUMBER_WORDS)}))((?:[.,]\d+)+)\b",
+# A number below 1,000 in words as the spinner writes a digit group: "seven", "forty six" (no
+# hyphen), "one hundred", "four hundred and twenty".
+_SPELLED = (rf"(?:(?:{_UNIT_RE}) hundred(?: (?:and )?(?:(?:{_TENS_RE})(?: (?:{_UNIT_RE}))?|{_alt(_UNITS[1:])}))?"
+            rf"|(?:{_TENS_RE})(?: (?:{_UNIT_RE}))?|{_alt(_UNITS)})")
+# Digit groups joined by "." or "," with one or more of them in words: the spinner swapped a
+# group of "6,000", "4.7", "4,700" or "3.3" for words ("six,000", "four.7", "four,seven hundred",
+# "three.three", "7.eight"); honest copy never glues a number word to another group.
+_GROUPED = re.compile(
+    rf"(?=[\d{''.join(sorted({w[0] + w[0].upper() for w in NUMBER_WORDS}))}])"
+    rf"\b(?:{_SPELLED}(?:[.,](?:{_SPELLED}|\d+))+|\d+(?:[.,]\d+)*[.,]{_SPELLED}(?:[.,](?:{_SPELLED}|\d+))*)\b",
     re.IGNORECASE,
 )
-# digits, then a decimal point and a unit word: "7.eight" (the spinner swapped the last digit)
-_DIGITS_WORD = re.compile(rf"(?=\d)\b(\d+)\.({_alt(_UNITS[:10])})\b", re.IGNORECASE)
-# "x,0" / "x.0" / "0.x" (a letter and a digit around a point or comma); written to start with the
-# rare [.,] so the regex engine can skip ahead to it
-_DIGIT_GROUP = re.compile(r"[.,](?:(?<=[a-zA-Z][.,])\d|(?<=\d\.)[a-zA-Z])")
+_GROUP_CUT = re.compile(r"([.,])")
+# Cheap test before _GROUPED: a point or comma between the last letter of a number word and the
+# first letter of one or a digit, or between a digit and such a letter ("U.S." and "a.m." do not
+# pass); written to start with the rare [.,] so the regex engine can skip ahead to it
+_DIGIT_GROUP = re.compile(
+    r"[.,](?:(?<=[eorxntydEORXNTYD][.,])[zotfsenZOTFSEN\d]|(?<=\d[.,])[zotfsenZOTFSEN])"
+)
+# a currency sign glued to a number in words: "$three million" (news writes "$3 million"), not
+# the first part of a hyphenated one ("$seven-hundred")
+_CURRENCY = re.compile(rf"[$£€]({_SPELLED})\b(?!-(?:hundred|{_alt(NUMBER_WORDS)})\b)", re.IGNORECASE)
+# a digit run, a hyphen and a number in words: "2015-sixteen", "2-three" (a range or a season)
+# (found from the hyphen, which the regex engine can skip ahead to; the digits are checked after)
+_RANGE = re.compile(rf"-(?<=\d-)({_SPELLED})\b", re.IGNORECASE)
 # "[one hundred [and]] forty six", "twenty first": no hyphen between tens and unit
 _COMPOUND = re.compile(
     rf"{_starts(list(_HUNDREDS) + list(_TENS))}"
@@ -143,6 +162,43 @@ def _compound_value(m: re.Match[str]) -> str | None:
     return str(value + NUMBER_WORDS[last])
 
 
+def _spelled_value(words: str) -> int | None:
+    """The value of a number below 1,000 in words as _SPELLED matches it ("forty six" -> 46,
+    "one hundred and five" -> 105), or None in a letter case a spinner does not write ("sIx")."""
+    ws = words.split(" ")
+    if not all(_word_case(w) for w in ws):
+        return None
+    ws = [w.lower() for w in ws if w.lower() != "and"]
+    value = 0
+    if len(ws) > 1 and ws[1] == "hundred":
+        value, ws = 100 * NUMBER_WORDS[ws[0]], ws[2:]
+    return value + sum(NUMBER_WORDS[w] for w in ws)
+
+
+def _grouped_digits(found: str) -> tuple[str, bool] | None:
+    """``found`` (a _GROUPED match) with every group in words written in digits, and whether all
+    its groups were in words; None when it is not what a spinner makes of a number: a group in
+    words after a comma that is not a thousands group ("4,seven"), or a capitalised group after
+    the first ("in 2007.Eight people" is a missing space, not a number)."""
+    parts = _GROUP_CUT.split(found)
+    out, all_words = [], True
+    for k in range(0, len(parts), 2):
+        part = parts[k]
+        if part.isdigit():
+            out.append(part)
+            all_words = False
+            continue
+        if k and part[:1].isupper() and not found.isupper():
+            return None
+        value = _spelled_value(part)
+        if value is None or (k and parts[k - 1] == "," and value < 100):
+            return None
+        out.append(str(value))
+    for k in range(1, len(parts), 2):
+        out.insert(k, parts[k])
+    return "".join(out), all_words
+
+
 def number_fixes(text: str) -> Iterator[Fix]:
     """Garbled numbers, in no particular order (spans do not overlap).
 
@@ -152,23 +208,40 @@ def number_fixes(text: str) -> Iterator[Fix]:
     ['46.25', '7.8', 'percent']
     >>> [f.replacement for f in number_fixes("for four a long time, the first in one 12 months")]
     ['decades', 'year']
+    >>> [f.replacement for f in number_fixes("$four hundred,000 in 2015-sixteen; three.three p.c")]
+    ['400,000', '3.3', '16', 'percent']
+    >>> [f.replacement for f in number_fixes("a $three million fund; the $seven-hundred million plan")]
+    ['3']
+    >>> list(number_fixes("in 2007.Eight people, 4,seven, COVID19-three, A4-six, U.S. one-two"))
+    []
     """
     taken: list[tuple[int, int]] = []
     if _DIGIT_GROUP.search(text) is not None:  # cheap test first: most texts have no "x,000"
-        for m in _WORD_DIGITS.finditer(text):
-            words = [w for w in (m.group(1), m.group(2), m.group(3)) if w]
-            if not all(_word_case(w) for w in words):
-                continue  # mixed case ("sIx") is not something a spinner writes
-            if m.group(3):
-                value = NUMBER_WORDS[m.group(3).lower()]
-            else:
-                value = _TENS[m.group(1).lower()] + NUMBER_WORDS[m.group(2).lower()]
-            taken.append((m.start(), m.end()))
-            yield Fix(m.start(), m.end(), f"{value}{m.group(4)}", 0.98, "number.word_digits")
-        for m in _DIGITS_WORD.finditer(text):
-            if _word_case(m.group(2)) and not overlaps(m.start(), m.end(), taken):
-                yield Fix(m.start(), m.end(), f"{m.group(1)}.{NUMBER_WORDS[m.group(2).lower()]}", 0.98,
-                          "number.word_digits")
+        for m in _GROUPED.finditer(text):
+            digits = _grouped_digits(m.group())
+            if digits is not None:
+                value, all_words = digits
+                taken.append((m.start(), m.end()))
+                # all in words ("three.three") is a little weaker evidence than a word glued to
+                # digits: gated like the other patterns a careless writer could produce
+                yield Fix(m.start(), m.end(), value, 0.98, "number.word_digits", gated=all_words)
+    if "-" in text:
+        for m in _RANGE.finditer(text):
+            start = m.start()  # the digit run before the hyphen must be a whole word
+            while start and text[start - 1].isdigit():
+                start -= 1
+            if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+                continue
+            value = _spelled_value(m.group(1))
+            if value is not None and not overlaps(start, m.end(), taken):
+                taken.append((start, m.end()))
+                yield Fix(m.start(1), m.end(), str(value), 0.95, "number.range", gated=True)
+    if "$" in text or "£" in text or "€" in text:
+        for m in _CURRENCY.finditer(text):
+            value = _spelled_value(m.group(1))
+            if value is not None and not overlaps(m.start(1), m.end(), taken):
+                taken.append((m.start(1), m.end()))
+                yield Fix(m.start(1), m.end(), str(value), 0.95, "number.currency", gated=True)
     if _has_tens_word(text):
         for m in _COMPOUND.finditer(text):
             value = _compound_value(m)
