@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import re
+
 
 def transfer_case(found: str, replacement: str, sentence_start: bool = False) -> str | None:
     """Return ``replacement`` cased like ``found``, or None when ``found`` has mixed case.
@@ -75,3 +78,37 @@ def _title_name(replacement: str, sentence_start: bool) -> str:
 
 def _is_capitalised(word: str) -> bool:
     return word[:1].isupper() and (len(word) == 1 or word[1:] == word[1:].lower())
+
+
+#: Known names (``data/entities.txt``) that are titles or generic nouns too: news copy writes
+#: "the prime minister said", "the health ministry", so a table's original keeps them as written.
+_NOT_ALWAYS_NAMES = frozenset({
+    "Attorney General", "Vice President", "High Court", "Prime Minister", "Foreign Minister",
+    "Secretary General", "Secretary of State", "Chief Justice", "House Speaker",
+    "Speaker of the House", "Supreme Leader", "Foreign Ministry", "Defense Ministry",
+    "Interior Ministry", "Health Ministry", "Finance Ministry", "Space Station", "Hurricane Center",
+    "Senate Majority Leader", "National Assembly",
+})
+
+
+@functools.cache
+def _known_names() -> tuple[re.Pattern[str], dict[str, str]]:
+    from .builtin import known_entities
+
+    names = {n[4:] if n.startswith("The ") else n for n in known_entities()}
+    by_lower = {n.lower(): n for n in names - _NOT_ALWAYS_NAMES if " " in n}
+    alternation = "|".join(re.escape(k) for k in sorted(by_lower, key=len, reverse=True))
+    return re.compile(rf"\b(?:{alternation})\b"), by_lower
+
+
+def name_case(phrase: str) -> str:
+    """``phrase`` with the known names of several words in it written as names: a learned table row
+    says "united states" (its words are lower-cased to count them), and the repair must read "the
+    United States". Titles and generic nouns ("prime minister", "health ministry") are left as
+    they are, and so is a name already written with a capital.
+
+    >>> name_case("the united states"), name_case("white house officials"), name_case("prime minister")
+    ('the United States', 'White House officials', 'prime minister')
+    """
+    pattern, by_lower = _known_names()
+    return pattern.sub(lambda m: by_lower[m.group()], phrase)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .casing import name_case
 from .errors import TableError
 
 COLUMNS = ("id", "spun", "original", "family", "guard", "protect", "prior", "count", "note")
@@ -159,7 +160,8 @@ def parse_table(text: str, path: str = "<table>") -> tuple[Rule, ...]:
             raise TableError(path, lineno, f"{spun!r} -> {original!r} repeats line {seen_pairs[pair]}")
         seen_ids[rid] = lineno
         seen_pairs[pair] = lineno
-        rules.append(Rule(rid, spun, original, family, guard, protects, prior, int(count_s), note))
+        # a known name in the original is written as a name ("the United States")
+        rules.append(Rule(rid, spun, name_case(original), family, guard, protects, prior, int(count_s), note))
     if not header_seen:
         raise TableError(path, 1, "empty table: no header line")
     return tuple(rules)
