@@ -108,6 +108,12 @@ def take_mb(docs: Iterable[str], size_mb: float, sep: str = "\n") -> str:
     return sep.join(out)
 
 
+#: Garbled numbers, a damaged name and quotes in every sentence (our own sentence): every built-in
+#: repair is checked against the others and against the quotes.
+BUILTIN_UNIT = ('"About six,000 people," the Related Press reported, '
+                '"paid $three million in 2015-sixteen." ')
+
+
 def repeat_to(unit: str, size_mb: float) -> str:
     """``unit`` repeated to at least ``size_mb`` MB (``unit`` should end with a space)."""
     n = max(1, int(size_mb * MB / max(1, len(unit.encode("utf-8")))) + 1)
@@ -376,7 +382,7 @@ def scaled_size(n: float, calib: dict[str, Any], case_budget: float) -> float:
 
 def linearity(tmp: Path, docs: list[str], rules: Sequence[Any], sizes: Sizes,
               timeout: float, case_budget: float | None = None) -> list[dict[str, Any]]:
-    """restore time at n and 4n MB for four kinds of input, each in a fresh pinned process.
+    """restore time at n and 4n MB for five kinds of input, each in a fresh pinned process.
 
     With ``case_budget``, a small calibration run first measures the rate on that kind of input
     and n is scaled down when n + 4n would take longer than the budget (the row says so).
@@ -390,6 +396,8 @@ def linearity(tmp: Path, docs: list[str], rules: Sequence[Any], sizes: Sizes,
         (f"every word a candidate ({len(phrases)} table phrases cycled, no punctuation)",
          sizes.patho, lambda mb: repeat_to(" ".join(phrases) + " ", mb)),
         (f"one phrase repeated ({longest!r})", sizes.patho, lambda mb: repeat_to(longest + " ", mb)),
+        ("a built-in repair in every sentence (numbers, names, quotes)", sizes.patho,
+         lambda mb: repeat_to(BUILTIN_UNIT, mb)),
     ]
     rows = []
     f = tmp / "linearity.txt"

@@ -28,9 +28,10 @@ writer can type "forty six"): the engine scales their confidence down in text th
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,12 +71,16 @@ _SPELLED = (rf"(?:(?:{_UNIT_RE}) hundred(?: (?:and )?(?:(?:{_TENS_RE})(?: (?:{_U
             rf"|(?:{_TENS_RE})(?: (?:{_UNIT_RE}))?|{_alt(_UNITS)})")
 # Digit groups joined by "." or "," with one or more of them in words: the spinner swapped a
 # group of "6,000", "4.7", "4,700" or "3.3" for words ("six,000", "four.7", "four,seven hundred",
-# "three.three", "7.eight"); honest copy never glues a number word to another group.
+# "three.three", "7.eight"); honest copy never glues a number word to another group. A match
+# starts at the first group in words or at the digit group just before it; digit groups further
+# left ("1.2.three") are taken in by _digit_groups_before. (A pattern that started at any digit
+# group would try every group of a long "1.1.1..." again from each start: quadratic.)
 _GROUPED = re.compile(
     rf"(?=[\d{''.join(sorted({w[0] + w[0].upper() for w in NUMBER_WORDS}))}])"
-    rf"\b(?:{_SPELLED}(?:[.,](?:{_SPELLED}|\d+))+|\d+(?:[.,]\d+)*[.,]{_SPELLED}(?:[.,](?:{_SPELLED}|\d+))*)\b",
+    rf"\b(?:{_SPELLED}(?:[.,](?:{_SPELLED}|\d+))+|\d+[.,]{_SPELLED}(?:[.,](?:{_SPELLED}|\d+))*)\b",
     re.IGNORECASE,
 )
+_WORD_CHAR = re.compile(r"\w")
 _GROUP_CUT = re.compile(r"([.,])")
 # Cheap test before _GROUPED: a point or comma between the last letter of a number word and the
 # first letter of one or a digit, or between a digit and such a letter ("U.S." and "a.m." do not
@@ -84,11 +89,12 @@ _DIGIT_GROUP = re.compile(
     r"[.,](?:(?<=[eorxntydEORXNTYD][.,])[zotfsenZOTFSEN\d]|(?<=\d[.,])[zotfsenZOTFSEN])"
 )
 # a currency sign glued to a number in words: "$three million" (news writes "$3 million"), not
-# the first part of a hyphenated one ("$seven-hundred")
-_CURRENCY = re.compile(rf"[$£€]({_SPELLED})\b(?!-(?:hundred|{_alt(NUMBER_WORDS)})\b)", re.IGNORECASE)
+# the first part of a hyphenated one ("$seven-hundred") or of digit groups that _GROUPED turned
+# down ("$THREE.three")
+_CURRENCY = re.compile(rf"[$£€]({_SPELLED})\b(?!-(?:hundred|{_alt(NUMBER_WORDS)})\b|[.,]\w)", re.IGNORECASE)
 # a digit run, a hyphen and a number in words: "2015-sixteen", "2-three" (a range or a season)
 # (found from the hyphen, which the regex engine can skip ahead to; the digits are checked after)
-_RANGE = re.compile(rf"-(?<=\d-)({_SPELLED})\b", re.IGNORECASE)
+_RANGE = re.compile(rf"-(?<=\d-)({_SPELLED})\b(?![.,]\w)", re.IGNORECASE)
 # "[one hundred [and]] forty six", "twenty first": no hyphen between tens and unit
 _COMPOUND = re.compile(
     rf"{_starts(list(_HUNDREDS) + list(_TENS))}"
@@ -119,8 +125,46 @@ class Fix:
 
 
 def overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
-    """Does [start, end) overlap one of ``spans``?"""
+    """Does [start, end) overlap one of ``spans``? (A scan: for a few spans; see :class:`Spans`.)"""
     return any(a < end and start < b for a, b in spans)
+
+
+class Spans:
+    """Spans that do not overlap one another, for the question "does [start, end) overlap one of
+    them?" by bisection: checking n fixes against n spans costs n log n, not n² (a text can hold
+    tens of thousands of garbled numbers or quotes). Spans are added in runs of increasing
+    position (a pattern's matches, the quotes of a text); a span that starts before the end of the
+    last one opens a new run, so there are as many runs as patterns, not as spans.
+
+    >>> taken = Spans([(0, 3), (10, 12)])
+    >>> taken.add(5, 7); taken.add(20, 25)
+    >>> [taken.overlaps(a, b) for a, b in ((3, 5), (2, 4), (7, 10), (11, 30), (12, 20))]
+    [False, True, False, True, False]
+    """
+
+    __slots__ = ("_runs",)
+
+    def __init__(self, spans: Iterable[tuple[int, int]] = ()) -> None:
+        self._runs: list[tuple[list[int], list[int]]] = []
+        for a, b in spans:
+            self.add(a, b)
+
+    def add(self, start: int, end: int) -> None:
+        runs = self._runs
+        if not runs or start < runs[-1][1][-1]:
+            runs.append(([], []))
+        starts, ends = runs[-1]
+        starts.append(start)
+        ends.append(end)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        for starts, ends in self._runs:
+            # the last span of the run that starts before ``end`` ends last among those (the spans
+            # of a run neither overlap nor go back), so it alone can reach past ``start``
+            k = bisect.bisect_left(starts, end) - 1
+            if k >= 0 and ends[k] > start:
+                return True
+        return False
 
 
 def _cased(found: str, word: str) -> str:
@@ -175,17 +219,32 @@ def _spelled_value(words: str) -> int | None:
     return value + sum(NUMBER_WORDS[w] for w in ws)
 
 
+def _digit_groups_before(text: str, start: int, floor: int) -> int:
+    """Where the number of a _GROUPED match at ``start`` begins: before the digit groups that
+    precede it ("1.2." of "1.2.three"), if that is a word boundary, and not before ``floor``."""
+    k = start
+    while k - 2 >= floor and text[k - 1] in ".," and text[k - 2].isdecimal():
+        j = k - 2
+        while j > floor and text[j - 1].isdecimal():
+            j -= 1
+        k = j
+    if k < start and k > 0 and _WORD_CHAR.match(text, k - 1):
+        return start  # "A1.2.three": the digits belong to a word, as the regex's \b says
+    return k
+
+
 def _grouped_digits(found: str) -> tuple[str, bool] | None:
     """``found`` (a _GROUPED match) with every group in words written in digits, and whether all
     its groups were in words; None when it is not what a spinner makes of a number: a group in
     words after a comma that is not a thousands group ("4,seven"), or a capitalised group after
     the first ("in 2007.Eight people" is a missing space, not a number)."""
-    parts = _GROUP_CUT.split(found)
-    out, all_words = [], True
+    if not all(_word_case(w) for w in found.split(" ")):
+        return None  # "THREE.three": mixed case is not something a spinner writes
+    parts = _GROUP_CUT.split(found)  # group, separator, group, ...
+    all_words = True
     for k in range(0, len(parts), 2):
         part = parts[k]
-        if part.isdigit():
-            out.append(part)
+        if part.isdecimal():
             all_words = False
             continue
         if k and part[:1].isupper() and not found.isupper():
@@ -193,10 +252,8 @@ def _grouped_digits(found: str) -> tuple[str, bool] | None:
         value = _spelled_value(part)
         if value is None or (k and parts[k - 1] == "," and value < 100):
             return None
-        out.append(str(value))
-    for k in range(1, len(parts), 2):
-        out.insert(k, parts[k])
-    return "".join(out), all_words
+        parts[k] = str(value)
+    return "".join(parts), all_words
 
 
 def number_fixes(text: str) -> Iterator[Fix]:
@@ -215,37 +272,42 @@ def number_fixes(text: str) -> Iterator[Fix]:
     >>> list(number_fixes("in 2007.Eight people, 4,seven, COVID19-three, A4-six, U.S. one-two"))
     []
     """
-    taken: list[tuple[int, int]] = []
+    taken = Spans()
     if _DIGIT_GROUP.search(text) is not None:  # cheap test first: most texts have no "x,000"
+        end = 0  # of the last match
         for m in _GROUPED.finditer(text):
-            digits = _grouped_digits(m.group())
+            start = m.start()
+            if text[start].isdecimal():
+                start = _digit_groups_before(text, start, end)
+            end = m.end()
+            digits = _grouped_digits(text[start:end])
             if digits is not None:
                 value, all_words = digits
-                taken.append((m.start(), m.end()))
+                taken.add(start, end)
                 # all in words ("three.three") is a little weaker evidence than a word glued to
                 # digits: gated like the other patterns a careless writer could produce
-                yield Fix(m.start(), m.end(), value, 0.98, "number.word_digits", gated=all_words)
+                yield Fix(start, end, value, 0.98, "number.word_digits", gated=all_words)
     if "-" in text:
         for m in _RANGE.finditer(text):
             start = m.start()  # the digit run before the hyphen must be a whole word
-            while start and text[start - 1].isdigit():
+            while start and text[start - 1].isdecimal():
                 start -= 1
             if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
                 continue
             value = _spelled_value(m.group(1))
-            if value is not None and not overlaps(start, m.end(), taken):
-                taken.append((start, m.end()))
+            if value is not None and not taken.overlaps(start, m.end()):
+                taken.add(start, m.end())
                 yield Fix(m.start(1), m.end(), str(value), 0.95, "number.range", gated=True)
     if "$" in text or "£" in text or "€" in text:
         for m in _CURRENCY.finditer(text):
             value = _spelled_value(m.group(1))
-            if value is not None and not overlaps(m.start(1), m.end(), taken):
-                taken.append((m.start(1), m.end()))
+            if value is not None and not taken.overlaps(m.start(1), m.end()):
+                taken.add(m.start(1), m.end())
                 yield Fix(m.start(1), m.end(), str(value), 0.95, "number.currency", gated=True)
     if _has_tens_word(text):
         for m in _COMPOUND.finditer(text):
             value = _compound_value(m)
-            if value is not None and not overlaps(m.start(), m.end(), taken):
+            if value is not None and not taken.overlaps(m.start(), m.end()):
                 yield Fix(m.start(), m.end(), value, 0.95, "number.compound", gated=True)
     if " a long time" in text or " 12 months" in text:
         for m in _UNIT_PHRASE.finditer(text):

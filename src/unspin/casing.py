@@ -26,13 +26,19 @@ def transfer_case(found: str, replacement: str, sentence_start: bool = False) ->
     'Thousands'
     >>> transfer_case("US", "united states"), transfer_case("US", "the united states", True)
     ('United States', 'The United States')
+    >>> transfer_case("New York OccasionS", "New York Times") is None
+    True
 
     """
     letters = [ch for ch in found if ch.isalpha()]
     if not letters:
         return replacement
     if replacement != replacement.lower():  # carries its own capitals
+        if _mixed_case(found, letters):
+            return None  # "New York OccasionS": not something a spinner writes
         if found.isupper() and len(letters) > 1:
+            if _initialism(found, replacement):  # "US" -> "United States", even in capitals
+                return replacement[:1].upper() + replacement[1:] if sentence_start else replacement
             return replacement.upper()
         if sentence_start and found[:1].isupper():
             return replacement[:1].upper() + replacement[1:]
@@ -53,6 +59,18 @@ def transfer_case(found: str, replacement: str, sentence_start: bool = False) ->
     if _is_capitalised(words[0]) and all(w.islower() or not any(c.isalpha() for c in w) for w in words[1:]):
         return replacement[:1].upper() + replacement[1:]
     return None
+
+
+def _mixed_case(found: str, letters: list[str]) -> bool:
+    """Is ``found`` in none of the cases :func:`transfer_case` carries over (lower, UPPER, Title
+    Case, a capital then lower case)?"""
+    if found.islower() or (found.isupper() and len(letters) > 1):
+        return False
+    words = found.split()
+    if all(_is_capitalised(w) for w in words):
+        return False
+    return not (_is_capitalised(words[0])
+                and all(w.islower() or not any(c.isalpha() for c in w) for w in words[1:]))
 
 
 #: Words a name written out in Title Case keeps in lower case ("the Bank of England").

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from itertools import compress, pairwise, repeat
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .builtin import Fix, entity_fixes, grammar_fixes, number_fixes, overlaps
+from .builtin import Fix, Spans, entity_fixes, grammar_fixes, number_fixes
 from .casing import transfer_case
 from .errors import BYTES_ERROR
 from .model import (
@@ -918,9 +918,10 @@ def _builtin_fixes(
         def spinner_swaps(s: str, o: str) -> bool:
             return (s, o) in channel_pairs() or (s, o) in _compiled_for(options).pairs
 
-        spans = [(x.start, x.end) for x in found]
-        found.extend(f for f in entity_fixes(text, spinner_swaps) if not overlaps(f.start, f.end, spans))
+        taken = Spans((x.start, x.end) for x in found)
+        found.extend(f for f in entity_fixes(text, spinner_swaps) if not taken.overlaps(f.start, f.end))
     starts = [a for a, _ in regions]
+    in_quotes = Spans(quoted)
     out = []
     for f in found:
         conf = f.confidence
@@ -928,7 +929,7 @@ def _builtin_fixes(
             # Strong evidence on its own (a damaged known name, "forty six"); only a text that
             # looks clearly honest (spin probability under 0.25) weakens it.
             conf *= min(1.0, regions[bisect.bisect_right(starts, f.start) - 1][1] / 0.25)
-        if overlaps(f.start, f.end, quoted):
+        if in_quotes.overlaps(f.start, f.end):
             conf *= quote_factor
         if conf >= options.min_confidence and conf > 0.0:
             out.append(Fix(f.start, f.end, f.replacement, conf, f.rule))
