@@ -75,10 +75,9 @@ _SPELLED = (rf"(?:(?:{_UNIT_RE}) hundred(?: (?:and )?(?:(?:{_TENS_RE})(?: (?:{_U
 # starts at the first group in words or at the digit group just before it; digit groups further
 # left ("1.2.three") are taken in by _digit_groups_before. (A pattern that started at any digit
 # group would try every group of a long "1.1.1..." again from each start: quadratic.)
-_GROUPED = re.compile(
+_GROUPED = (
     rf"(?=[\d{''.join(sorted({w[0] + w[0].upper() for w in NUMBER_WORDS}))}])"
-    rf"\b(?:{_SPELLED}(?:[.,](?:{_SPELLED}|\d+))+|\d+[.,]{_SPELLED}(?:[.,](?:{_SPELLED}|\d+))*)\b",
-    re.IGNORECASE,
+    rf"\b(?:{_SPELLED}(?:[.,](?:{_SPELLED}|\d+))+|\d+[.,]{_SPELLED}(?:[.,](?:{_SPELLED}|\d+))*)\b"
 )
 _WORD_CHAR = re.compile(r"\w")
 _GROUP_CUT = re.compile(r"([.,])")
@@ -91,22 +90,30 @@ _DIGIT_GROUP = re.compile(
 # a currency sign glued to a number in words: "$three million" (news writes "$3 million"), not
 # the first part of a hyphenated one ("$seven-hundred") or of digit groups that _GROUPED turned
 # down ("$THREE.three")
-_CURRENCY = re.compile(rf"[$£€]({_SPELLED})\b(?!-(?:hundred|{_alt(NUMBER_WORDS)})\b|[.,]\w)", re.IGNORECASE)
+_CURRENCY = rf"[$£€]({_SPELLED})\b(?!-(?:hundred|{_alt(NUMBER_WORDS)})\b|[.,]\w)"
 # a digit run, a hyphen and a number in words: "2015-sixteen", "2-three" (a range or a season)
 # (found from the hyphen, which the regex engine can skip ahead to; the digits are checked after)
-_RANGE = re.compile(rf"-(?<=\d-)({_SPELLED})\b(?![.,]\w)", re.IGNORECASE)
+_RANGE = rf"-(?<=\d-)({_SPELLED})\b(?![.,]\w)"
+
+
+@functools.cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    """``pattern`` compiled (case-insensitive) the first time a text needs it: the number-word
+    patterns take milliseconds to compile, which every start of ``unspin`` would pay otherwise."""
+    return re.compile(pattern, re.IGNORECASE)
+
+
 # "[one hundred [and]] forty six", "twenty first": no hyphen between tens and unit
-_COMPOUND = re.compile(
+_COMPOUND = (
     rf"{_starts(list(_HUNDREDS) + list(_TENS))}"
-    rf"\b(?:({_alt(_HUNDREDS)}) hundred (?:and )?)?({_TENS_RE}) ({_UNIT_RE}|{_alt(_ORDINALS)})\b",
-    re.IGNORECASE,
+    rf"\b(?:({_alt(_HUNDREDS)}) hundred (?:and )?)?({_TENS_RE}) ({_UNIT_RE}|{_alt(_ORDINALS)})\b"
 )
-_NUMBER_BEFORE = re.compile(rf"(?:\d|\b(?:{_alt(NUMBER_WORDS)}))\Z", re.IGNORECASE)
+_NUMBER_BEFORE = rf"(?:\d|\b(?:{_alt(NUMBER_WORDS)}))\Z"
 # the spinner's phrase for a unit of time (lower case: only that is repaired), after a space ...
 _UNIT_PHRASE = re.compile(r"(?<= )(?:a long time|12 months)\b")
 # ... and the number that must end just before that space (searched for backwards from there:
 # a scan of the whole text for the number words first was the slow part of number_fixes)
-_UNIT_NUMBER = re.compile(rf"\b(?:\d+|{_alt(NUMBER_WORDS)}|several|a few|many)\Z", re.IGNORECASE)
+_UNIT_NUMBER = rf"\b(?:\d+|{_alt(NUMBER_WORDS)}|several|a few|many)\Z"
 _UNIT_ORIGINAL = {"a long time": "decades", "12 months": "year"}
 _PERCENT = re.compile(r"(?<= )p\.c(?=\.?(?:\W|$))", re.IGNORECASE)
 _PERCENT_SIGN = re.compile(r"(?<=\w )%")
@@ -189,7 +196,7 @@ def _has_tens_word(text: str) -> bool:
 
 def _number_before(text: str, pos: int) -> bool:
     """Does a number (digits or a number word) end just before the space at ``pos``?"""
-    return _NUMBER_BEFORE.search(text, max(0, pos - 12), pos) is not None
+    return _compiled(_NUMBER_BEFORE).search(text, max(0, pos - 12), pos) is not None
 
 
 def _compound_value(m: re.Match[str]) -> str | None:
@@ -275,7 +282,7 @@ def number_fixes(text: str) -> Iterator[Fix]:
     taken = Spans()
     if _DIGIT_GROUP.search(text) is not None:  # cheap test first: most texts have no "x,000"
         end = 0  # of the last match
-        for m in _GROUPED.finditer(text):
+        for m in _compiled(_GROUPED).finditer(text):
             start = m.start()
             if text[start].isdecimal():
                 start = _digit_groups_before(text, start, end)
@@ -288,7 +295,7 @@ def number_fixes(text: str) -> Iterator[Fix]:
                 # digits: gated like the other patterns a careless writer could produce
                 yield Fix(start, end, value, 0.98, "number.word_digits", gated=all_words)
     if "-" in text:
-        for m in _RANGE.finditer(text):
+        for m in _compiled(_RANGE).finditer(text):
             start = m.start()  # the digit run before the hyphen must be a whole word
             while start and text[start - 1].isdecimal():
                 start -= 1
@@ -299,13 +306,13 @@ def number_fixes(text: str) -> Iterator[Fix]:
                 taken.add(start, m.end())
                 yield Fix(m.start(1), m.end(), str(value), 0.95, "number.range", gated=True)
     if "$" in text or "£" in text or "€" in text:
-        for m in _CURRENCY.finditer(text):
+        for m in _compiled(_CURRENCY).finditer(text):
             value = _spelled_value(m.group(1))
             if value is not None and not taken.overlaps(m.start(1), m.end()):
                 taken.add(m.start(1), m.end())
                 yield Fix(m.start(1), m.end(), str(value), 0.95, "number.currency", gated=True)
     if _has_tens_word(text):
-        for m in _COMPOUND.finditer(text):
+        for m in _compiled(_COMPOUND).finditer(text):
             value = _compound_value(m)
             if value is not None and not taken.overlaps(m.start(), m.end()):
                 yield Fix(m.start(), m.end(), value, 0.95, "number.compound", gated=True)
@@ -313,7 +320,7 @@ def number_fixes(text: str) -> Iterator[Fix]:
         for m in _UNIT_PHRASE.finditer(text):
             # the number is one word ("seventeen", "a few") or a digit run: 64 characters back
             # hold any of them (a digit run longer than that is not a count of years)
-            before = _UNIT_NUMBER.search(text, max(0, m.start() - 64), m.start() - 1)
+            before = _compiled(_UNIT_NUMBER).search(text, max(0, m.start() - 64), m.start() - 1)
             if before is None:
                 continue
             phrase = m.group()
@@ -332,7 +339,7 @@ def number_fixes(text: str) -> Iterator[Fix]:
 
 
 # ----------------------------------------------------------------------------- grammar
-_PERFECT_DID_NOT = re.compile(r"(?=[hH])\b(ha[ds]|have) (did not|didn['’]t)\b", re.IGNORECASE)
+_PERFECT_DID_NOT = r"(?=[hH])\b(ha[ds]|have) (did not|didn['’]t)\b"
 
 
 def grammar_fixes(text: str) -> Iterator[Fix]:
@@ -345,7 +352,7 @@ def grammar_fixes(text: str) -> Iterator[Fix]:
     """
     if "did" not in text and "DID" not in text:  # cheap test first: "did not", "didn't"
         return
-    for m in _PERFECT_DID_NOT.finditer(text):
+    for m in _compiled(_PERFECT_DID_NOT).finditer(text):
         if all(_word_case(w) for w in m.group().split(" ")):  # not "hAS" or "dId"
             yield Fix(m.start(2), m.end(2), _cased(m.group(2), "failed to"), 0.95,
                       "function.perfect_failed_to", gated=True)

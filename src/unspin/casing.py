@@ -113,7 +113,7 @@ _NOT_ALWAYS_NAMES = frozenset({
 def _known_names() -> tuple[re.Pattern[str], dict[str, str]]:
     from .builtin import known_entities
 
-    names = {n[4:] if n.startswith("The ") else n for n in known_entities()}
+    names = {n.removeprefix("The ") for n in known_entities()}
     by_lower = {n.lower(): n for n in names - _NOT_ALWAYS_NAMES if " " in n}
     alternation = "|".join(re.escape(k) for k in sorted(by_lower, key=len, reverse=True))
     return re.compile(rf"\b(?:{alternation})\b"), by_lower
