@@ -66,34 +66,35 @@ def _starts(words) -> str:  # type: ignore[no-untyped-def]
 
 _TENS_RE, _UNIT_RE = _alt(_TENS), _alt(_UNITS[1:10])
 # A number below 1,000 in words as the spinner writes a digit group: "seven", "forty six" (no
-# hyphen), "one hundred", "four hundred and twenty".
-_SPELLED = (rf"(?:(?:{_UNIT_RE}) hundred(?: (?:and )?(?:(?:{_TENS_RE})(?: (?:{_UNIT_RE}))?|{_alt(_UNITS[1:])}))?"
+# hyphen), "one hundred", "a hundred", "seven-hundred", "four hundred and twenty".
+_SPELLED = (rf"(?:(?:{_alt(_HUNDREDS)})[ -]hundred(?: (?:and )?(?:(?:{_TENS_RE})(?: (?:{_UNIT_RE}))?|{_alt(_UNITS[1:])}))?"
             rf"|(?:{_TENS_RE})(?: (?:{_UNIT_RE}))?|{_alt(_UNITS)})")
-# Digit groups joined by "." or "," with one or more of them in words: the spinner swapped a
-# group of "6,000", "4.7", "4,700" or "3.3" for words ("six,000", "four.7", "four,seven hundred",
-# "three.three", "7.eight"); honest copy never glues a number word to another group. A match
+# Digit groups joined by ".", "," or ":" with one or more of them in words: the spinner swapped a
+# group of "6,000", "4.7", "4,700", "3.3" or "4:30" for words ("six,000", "four.7", "four,seven
+# hundred", "three.three", "7.eight", "four:30"); honest copy never glues a number word to another
+# group. A match
 # starts at the first group in words or at the digit group just before it; digit groups further
 # left ("1.2.three") are taken in by _digit_groups_before. (A pattern that started at any digit
 # group would try every group of a long "1.1.1..." again from each start: quadratic.)
 _GROUPED = (
-    rf"(?=[\d{''.join(sorted({w[0] + w[0].upper() for w in NUMBER_WORDS}))}])"
-    rf"\b(?:{_SPELLED}(?:[.,](?:{_SPELLED}|\d+))+|\d+[.,]{_SPELLED}(?:[.,](?:{_SPELLED}|\d+))*)\b"
+    rf"(?=[\d{''.join(sorted({w[0] + w[0].upper() for w in (*NUMBER_WORDS, 'a')}))}])"
+    rf"\b(?:{_SPELLED}(?:[.,:](?:{_SPELLED}|\d+))+|\d+[.,:]{_SPELLED}(?:[.,:](?:{_SPELLED}|\d+))*)\b"
 )
 _WORD_CHAR = re.compile(r"\w")
-_GROUP_CUT = re.compile(r"([.,])")
-# Cheap test before _GROUPED: a point or comma between the last letter of a number word and the
-# first letter of one or a digit, or between a digit and such a letter ("U.S." and "a.m." do not
-# pass); written to start with the rare [.,] so the regex engine can skip ahead to it
+_GROUP_CUT = re.compile(r"([.,:])")
+# Cheap test before _GROUPED: a point, comma or colon between the last letter of a number word and
+# the first letter of one or a digit, or between a digit and such a letter ("U.S." and "a.m." do
+# not pass); written to start with the rare [.,:] so the regex engine can skip ahead to it
 _DIGIT_GROUP = re.compile(
-    r"[.,](?:(?<=[eorxntydEORXNTYD][.,])[zotfsenZOTFSEN\d]|(?<=\d[.,])[zotfsenZOTFSEN])"
+    r"[.,:](?:(?<=[eorxntydEORXNTYD][.,:])[zotfsenaZOTFSENA\d]|(?<=\d[.,:])[zotfsenaZOTFSENA])"
 )
 # a currency sign glued to a number in words: "$three million" (news writes "$3 million"), not
-# the first part of a hyphenated one ("$seven-hundred") or of digit groups that _GROUPED turned
-# down ("$THREE.three")
-_CURRENCY = rf"[$£€]({_SPELLED})\b(?!-(?:hundred|{_alt(NUMBER_WORDS)})\b|[.,]\w)"
+# the first part of a hyphenated one ("$forty-five") or of digit groups that _GROUPED turned down
+# ("$THREE.three")
+_CURRENCY = rf"[$£€]({_SPELLED})\b(?!-(?:hundred|{_alt(NUMBER_WORDS)})\b|[.,:]\w)"
 # a digit run, a hyphen and a number in words: "2015-sixteen", "2-three" (a range or a season)
 # (found from the hyphen, which the regex engine can skip ahead to; the digits are checked after)
-_RANGE = rf"-(?<=\d-)({_SPELLED})\b(?![.,]\w)"
+_RANGE = rf"-(?<=\d-)({_SPELLED})\b(?![.,:]\w)"
 
 
 @functools.cache
@@ -216,13 +217,13 @@ def _compound_value(m: re.Match[str]) -> str | None:
 def _spelled_value(words: str) -> int | None:
     """The value of a number below 1,000 in words as _SPELLED matches it ("forty six" -> 46,
     "one hundred and five" -> 105), or None in a letter case a spinner does not write ("sIx")."""
-    ws = words.split(" ")
+    ws = words.replace("-", " ").split(" ")
     if not all(_word_case(w) for w in ws):
         return None
     ws = [w.lower() for w in ws if w.lower() != "and"]
     value = 0
     if len(ws) > 1 and ws[1] == "hundred":
-        value, ws = 100 * NUMBER_WORDS[ws[0]], ws[2:]
+        value, ws = 100 * _HUNDREDS[ws[0]], ws[2:]
     return value + sum(NUMBER_WORDS[w] for w in ws)
 
 
@@ -230,7 +231,7 @@ def _digit_groups_before(text: str, start: int, floor: int) -> int:
     """Where the number of a _GROUPED match at ``start`` begins: before the digit groups that
     precede it ("1.2." of "1.2.three"), if that is a word boundary, and not before ``floor``."""
     k = start
-    while k - 2 >= floor and text[k - 1] in ".," and text[k - 2].isdecimal():
+    while k - 2 >= floor and text[k - 1] in ".,:" and text[k - 2].isdecimal():
         j = k - 2
         while j > floor and text[j - 1].isdecimal():
             j -= 1
@@ -243,7 +244,8 @@ def _digit_groups_before(text: str, start: int, floor: int) -> int:
 def _grouped_digits(found: str) -> tuple[str, bool] | None:
     """``found`` (a _GROUPED match) with every group in words written in digits, and whether all
     its groups were in words; None when it is not what a spinner makes of a number: a group in
-    words after a comma that is not a thousands group ("4,seven"), or a capitalised group after
+    words after a comma that is not a thousands group ("4,seven") or after a colon that is not
+    two digits of minutes ("4:five"), or a capitalised group after
     the first ("in 2007.Eight people" is a missing space, not a number)."""
     if not all(_word_case(w) for w in found.split(" ")):
         return None  # "THREE.three": mixed case is not something a spinner writes
@@ -258,7 +260,9 @@ def _grouped_digits(found: str) -> tuple[str, bool] | None:
             return None
         value = _spelled_value(part)
         if value is None or (k and parts[k - 1] == "," and value < 100):
-            return None
+            return None  # a thousands group has three digits ("4,seven" is not "4,007")
+        if k and parts[k - 1] == ":" and value < 10:
+            return None  # minutes have two digits ("four:five" is not "4:05")
         parts[k] = str(value)
     return "".join(parts), all_words
 
@@ -274,8 +278,10 @@ def number_fixes(text: str) -> Iterator[Fix]:
     ['decades', 'year']
     >>> [f.replacement for f in number_fixes("$four hundred,000 in 2015-sixteen; three.three p.c")]
     ['400,000', '3.3', '16', 'percent']
-    >>> [f.replacement for f in number_fixes("a $three million fund; the $seven-hundred million plan")]
-    ['3']
+    >>> [f.replacement for f in number_fixes("a $three million fund; $seven-hundred million; $forty-five")]
+    ['3', '700']
+    >>> [f.replacement for f in number_fixes("$a hundred,000 at four:30 p.m., not at four:five")]
+    ['100,000', '4:30']
     >>> list(number_fixes("in 2007.Eight people, 4,seven, COVID19-three, A4-six, U.S. one-two"))
     []
     """
