@@ -59,3 +59,16 @@ def test_table_is_large_enough() -> None:
     families = {r.family for r in RULES}
     assert {"saying", "war", "military", "politics", "health", "economy", "function", "number",
             "contraction", "name", "everyday"} <= families, families
+
+
+def test_digits_rows_leave_amounts_percentages_and_times() -> None:
+    """A row that turns digits into a word ("2" -> "two") is proposed for a standalone "2", never
+    for digits glued to a currency or percent sign or a colon: "$two", "two%" and "two:30" are no
+    one's English, so those digits were digits in the original too."""
+    rows = [r for r in RULES if r.spun == "2" and r.original == "two"]
+    assert rows, "the bundled table has no '2' -> 'two' row"
+    rule_ids = {r.id for r in rows}
+    text = "They paid $2 for 2 tickets, 2% more, at 2:30 and 10:2."
+    proposed = {(c.start, c.end) for c in candidates(text, SNIPPET) if c.rule in rule_ids}
+    standalone = text.index("2 tickets")
+    assert proposed == {(standalone, standalone + 1)}

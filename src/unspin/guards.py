@@ -45,6 +45,22 @@ def numeral_rule(rule: Rule) -> bool:
     return rule.spun.lower() in _NUMERAL_WORDS and rule.original[:1].isdigit()
 
 
+def digits_rule(rule: Rule) -> bool:
+    """Does ``rule`` turn digits into a number word ("2" -> "two")? The spinner writes "2" for
+    "two"; digits glued to a currency or percent sign or a colon ("$2", "2%", "2:30") were digits
+    in the original too (no English writes "$two", "two%" or "two:30"), so :func:`allows` leaves
+    them."""
+    return rule.spun.isdecimal() and rule.original.isalpha()
+
+
+#: Signs that make digits an amount, a number or a time whatever the words around: "$2", "#2",
+#: "10:2" before them...
+_GLUED_BEFORE = frozenset("$£€¥#:")
+#: ... and "2%", "2:30", "2¢", "2°" after them. (Not a hyphen: the spinner writes "2-year-old"
+#: for "two-year-old", so "2-" may be its.)
+_GLUED_AFTER = frozenset("%‰:¢°")
+
+
 def ago_rule(rule: Rule) -> bool:
     """Does ``rule`` restore "ago" ("in the past" -> "ago")? "ago" only ever follows a duration, so
     :func:`allows` checks the word before: "two days in the past" is the spinner's, "in the past
@@ -54,15 +70,15 @@ def ago_rule(rule: Rule) -> bool:
 
 def implicitly_guarded(rule: Rule) -> bool:
     """Is ``rule`` checked by :func:`allows` although it names no guard and protects nothing?"""
-    return numeral_rule(rule) or ago_rule(rule)
+    return numeral_rule(rule) or ago_rule(rule) or digits_rule(rule)
 
 
 #: rule -> (its protected phrases as (offset of the spun phrase in it, words), numeral_rule(rule),
-#: ago_rule(rule)): what :func:`allows` asks of a rule, worked out once per rule.
-_CHECKS: dict[Rule, tuple[tuple[tuple[int, tuple[str, ...]], ...], bool, bool]] = {}
+#: ago_rule(rule), digits_rule(rule)): what :func:`allows` asks of a rule, worked out once per rule.
+_CHECKS: dict[Rule, tuple[tuple[tuple[int, tuple[str, ...]], ...], bool, bool, bool]] = {}
 
 
-def _checks(rule: Rule) -> tuple[tuple[tuple[int, tuple[str, ...]], ...], bool, bool]:
+def _checks(rule: Rule) -> tuple[tuple[tuple[int, tuple[str, ...]], ...], bool, bool, bool]:
     found = _CHECKS.get(rule)
     if found is None:
         spun = phrase_key(rule.spun)
@@ -74,13 +90,17 @@ def _checks(rule: Rule) -> tuple[tuple[tuple[int, tuple[str, ...]], ...], bool, 
                            if pk[off : off + len(spun)] == spun)
         if len(_CHECKS) > 100_000:
             _CHECKS.clear()
-        found = _CHECKS[rule] = (tuple(aligned), numeral_rule(rule), ago_rule(rule))
+        found = _CHECKS[rule] = (tuple(aligned), numeral_rule(rule), ago_rule(rule), digits_rule(rule))
     return found
 
 
 def allows(rule: Rule, toks: Sequence[Token] | Tokens, i: int, j: int, case: str) -> bool:
     """May ``rule`` fire on tokens [i, j) (letter case ``case``)?"""
-    aligned, numeral, ago = _checks(rule)
+    aligned, numeral, ago, digits = _checks(rule)
+    if digits and isinstance(toks, Tokens):
+        before, after = toks.gaps[i][-1:], toks.gaps[j][:1]
+        if before in _GLUED_BEFORE or after in _GLUED_AFTER:
+            return False
     if aligned or numeral or ago:
         keys = toks.keys if isinstance(toks, Tokens) else [t.key for t in toks]
         if aligned and _protected(aligned, keys, i):

@@ -375,7 +375,7 @@ def model_dir() -> Path:
 
 
 #: Bump when the layout of anything pickled into the cache changes.
-CACHE_VERSION = 33
+CACHE_VERSION = 34
 
 
 @functools.cache
