@@ -217,10 +217,9 @@ def _compound_value(m: re.Match[str]) -> str | None:
 def _spelled_value(words: str) -> int | None:
     """The value of a number below 1,000 in words as _SPELLED matches it ("forty six" -> 46,
     "one hundred and five" -> 105), or None in a letter case a spinner does not write ("sIx")."""
-    ws = words.replace("-", " ").split(" ")
-    if not all(_word_case(w) for w in ws):
+    if not all(_word_case(w) for w in words.split(" ")):  # "seven-Hundred" is one word
         return None
-    ws = [w.lower() for w in ws if w.lower() != "and"]
+    ws = [w for w in words.lower().replace("-", " ").split(" ") if w != "and"]
     value = 0
     if len(ws) > 1 and ws[1] == "hundred":
         value, ws = 100 * _HUNDREDS[ws[0]], ws[2:]
@@ -282,6 +281,8 @@ def number_fixes(text: str) -> Iterator[Fix]:
     ['3', '700']
     >>> [f.replacement for f in number_fixes("$a hundred,000 at four:30 p.m., not at four:five")]
     ['100,000', '4:30']
+    >>> [f.replacement for f in number_fixes("$seven-Hundred million, $Seven-hundred million")]
+    ['700']
     >>> list(number_fixes("in 2007.Eight people, 4,seven, COVID19-three, A4-six, U.S. one-two"))
     []
     """
