@@ -33,9 +33,9 @@ def transfer_case(found: str, replacement: str, sentence_start: bool = False) ->
     letters = [ch for ch in found if ch.isalpha()]
     if not letters:
         return replacement
+    if _mixed_case(found, letters):
+        return None  # "McStated", "New York OccasionS": not something a spinner writes
     if replacement != replacement.lower():  # carries its own capitals
-        if _mixed_case(found, letters):
-            return None  # "New York OccasionS": not something a spinner writes
         if found.isupper() and len(letters) > 1:
             if _initialism(found, replacement):  # "US" -> "United States", even in capitals
                 return replacement[:1].upper() + replacement[1:] if sentence_start else replacement
@@ -52,13 +52,9 @@ def transfer_case(found: str, replacement: str, sentence_start: bool = False) ->
             return _title_name(replacement, sentence_start)
         return replacement.upper()
     words = found.split()
-    if all(_is_capitalised(w) for w in words):
-        if len(words) > 1:
-            return " ".join(w[:1].upper() + w[1:] for w in replacement.split())
-        return replacement[:1].upper() + replacement[1:]
-    if _is_capitalised(words[0]) and all(w.islower() or not any(c.isalpha() for c in w) for w in words[1:]):
-        return replacement[:1].upper() + replacement[1:]
-    return None
+    if len(words) > 1 and all(_is_capitalised(w) for w in words):
+        return " ".join(w[:1].upper() + w[1:] for w in replacement.split())
+    return replacement[:1].upper() + replacement[1:]  # Capitalised, or a capital then lower case
 
 
 def _mixed_case(found: str, letters: list[str]) -> bool:
