@@ -306,7 +306,7 @@ def number_fixes(text: str) -> Iterator[Fix]:
             start = m.start()  # the digit run before the hyphen must be a whole word
             while start and text[start - 1].isdecimal():
                 start -= 1
-            if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+            if start and _WORD_CHAR.match(text, start - 1):
                 continue
             value = _spelled_value(m.group(1))
             if value is not None and not taken.overlaps(start, m.end()):
