@@ -522,24 +522,30 @@ def _article_of(n_chars: int) -> str:
     return "\n\n".join(paras)
 
 
-def _linear(n_chars: int, factor: float = 8.0) -> None:
+def _assert_linear(run: Callable[[str], object], small: str, big: str, label: str,
+                   factor: float = 8.0, floor: float = 0.01) -> None:
+    """``run`` on ``big`` (about four times ``small``) takes less than ``factor`` times as long as on
+    ``small`` (best of two runs each; times under ``floor`` count as ``floor``)."""
     import time
 
+    times = []
+    for text in (small, big):
+        best = float("inf")
+        for _ in range(2):
+            t0 = time.perf_counter()
+            run(text)
+            best = min(best, time.perf_counter() - t0)
+        times.append(best)
+    assert times[1] < factor * max(times[0], floor), f"{label}: {times[0]:.3f}s, x4: {times[1]:.3f}s"
+
+
+def _linear(n_chars: int, factor: float = 8.0) -> None:
     unspin.analyze(_article_of(1000))  # warm up: load the table and the model
     # The long text is the short one four times: a text of more distinct paragraphs can get
     # another verdict from the document model (it counts each distinct word once) and so another
     # number of passes, which is a difference in behaviour, not in cost per character.
     article = _article_of(n_chars)
-    times = {}
-    for size, text in ((n_chars, article), (4 * n_chars, "\n\n".join([article] * 4))):
-        best = float("inf")
-        for _ in range(2):
-            t0 = time.perf_counter()
-            unspin.analyze(text)
-            best = min(best, time.perf_counter() - t0)
-        times[size] = best
-    small, big = times[n_chars], times[4 * n_chars]
-    assert big < factor * max(small, 0.01), f"{n_chars} chars: {small:.3f}s, x4: {big:.3f}s"
+    _assert_linear(unspin.analyze, article, "\n\n".join([article] * 4), f"{n_chars} chars", factor)
 
 
 def test_runtime_is_linear_in_document_size() -> None:
@@ -555,39 +561,16 @@ def test_runtime_is_linear_with_a_built_in_repair_in_every_sentence() -> None:
     """Garbled numbers, damaged names and quotes by the thousand: each built-in repair is checked
     against the others and against the quotes by bisection, not by a scan of all of them (which
     took 14 s for 340 KB of quoted "six,000")."""
-    import time
-
     unit = '"About six,000 people," the Related Press reported, "paid $three million in 2015-sixteen." '
     unspin.analyze(unit)  # warm up
-    times = []
-    for n in (1500, 6000):
-        text = unit * n
-        best = float("inf")
-        for _ in range(2):
-            t0 = time.perf_counter()
-            unspin.analyze(text)
-            best = min(best, time.perf_counter() - t0)
-        times.append(best)
-    small, big = times
-    assert big < 8.0 * max(small, 0.01), f"{small:.3f}s, x4: {big:.3f}s"
+    _assert_linear(unspin.analyze, unit * 1500, unit * 6000, "1,500 sentences")
 
 
 @pytest.mark.parametrize("unit", ["1.", "1,", "one.", "1.one.", "one.1.", "one hundred,", "$one ", "1-one "])
 def test_number_patterns_are_linear_on_long_chains(unit: str) -> None:
     """Long chains of digit groups and number words: a pattern that could start at every group
     of "1.1.1..." and try the rest of the chain from there was quadratic (17 s for 16 KB)."""
-    import time
-
     from unspin.builtin import number_fixes
 
-    times = []
-    for n in (3000, 12000):
-        text = unit * n + " 1.one"
-        best = float("inf")
-        for _ in range(2):
-            t0 = time.perf_counter()
-            list(number_fixes(text))
-            best = min(best, time.perf_counter() - t0)
-        times.append(best)
-    small, big = times
-    assert big < 8.0 * max(small, 0.005), f"{unit!r}: {small:.3f}s, x4: {big:.3f}s"
+    _assert_linear(lambda text: list(number_fixes(text)), unit * 3000 + " 1.one",
+                   unit * 12000 + " 1.one", repr(unit), floor=0.005)
