@@ -81,3 +81,31 @@ def test_a_replacement_is_not_widened() -> None:
 
     got = list(raw_ops("officials stated it".split(), "officials said it".split()))
     assert got == [(1, 2, ("said",))]
+
+
+def test_a_row_inside_a_longer_event_does_not_take_its_evidence() -> None:
+    """ "the federal government" for "the government" is also recorded as "the federal" -> "the";
+    where the longer row is in the table, that place is not the shorter row's own evidence."""
+    from unspin.learn import inside_longer_events, prepare, resolve_events
+
+    doc = prepare("large/0001", "the federal government acted", "the government acted")
+    resolve_events([doc])
+    key = tuple
+    index = {key(["the", "federal"]): [key(["the"])],
+             key(["federal", "government"]): [key(["government"])],
+             key(["the", "federal", "government"]): [key(["the", "government"])]}
+    # spans (token i, token j) inside the three-word event; the event itself is not among them
+    assert inside_longer_events(doc, index) >= {(0, 2), (1, 3)}
+    assert (0, 3) not in inside_longer_events(doc, index)
+    # without the longer row in the table, the two-word rows stand on their own
+    del index[key(["the", "federal", "government"])]
+    assert not inside_longer_events(doc, index) & {(0, 2), (1, 3)}
+
+
+def test_weighted_counts_are_written_and_read_back() -> None:
+    from unspin.build import _count_text
+    from unspin.model import _count
+
+    assert [_count_text(x) for x in (3, 3.0, 12.1000000001, 0.35)] == ["3", "3", "12.1", "0.35"]
+    assert [_count(x) for x in ("3", "12.1", "0.35")] == [3, 12.1, 0.35]
+    assert isinstance(_count("3"), int)

@@ -24,6 +24,7 @@ from .learn import (
     clean_training_articles,
     clean_training_texts,
     doc_counts,
+    inside_longer_events,
     occurrences,
     phrase_counter,
     prepare,
@@ -74,6 +75,14 @@ def document_word(word: str) -> bool:
 def is_news_pair(name: str) -> bool:
     """Is the training pair ``name`` one of the spun news pairs (not official prose)?"""
     return name.startswith("spun/")
+
+
+#: How much an occurrence inside a longer row's event counts towards the shorter row's rate
+#: (learn.inside_longer_events): there the decoder picks the longer row, so the place is weak
+#: evidence about the contexts where the shorter row decides. Not none: where a shorter row has
+#: few places of its own ("brand new" -> "new", nearly always inside "a brand new" -> "a new"),
+#: its rate over all places is still the best guess.
+DOMINATED_WEIGHT = 0.1
 
 
 def weight_of(name: str) -> int:
@@ -169,16 +178,30 @@ def build(corpus: Path, repo: Path, min_count: int, split: str = "all", out: Pat
         st = folds[fold_of[d.name]]
         wgt = weight_of(d.name)
         news = is_news_pair(d.name)
+        d.dominated = inside_longer_events(d, index)
         for i, j, s in occurrences(d, index, max_len):
             case = span_case(d.toks, i, j)
+            o = d.events.get((i, j))
+            if o is not None and o not in index[s]:
+                o = None
+            if (i, j) in d.dominated:
+                # where a longer row explains the edit, the shorter one's rate is other evidence:
+                # it counts, but little (see DOMINATED_WEIGHT), and not as seen context
+                st.occ[(s, case)] += wgt * DOMINATED_WEIGHT
+                if news:
+                    st.news_occ[(s, case)] += DOMINATED_WEIGHT
+                if o is not None:
+                    st.sub[(s, o, case)] += wgt * DOMINATED_WEIGHT
+                    if news:
+                        st.news_sub[(s, o, case)] += DOMINATED_WEIGHT
+                continue
             st.occ[(s, case)] += wgt
             kl, kr = side_keys(s, *neighbours(d.spun, d.toks, i, j))
             st.side[kl] += wgt
             st.side[kr] += wgt
             if news:
                 st.news_occ[(s, case)] += 1
-            o = d.events.get((i, j))
-            if o is not None and o in index[s]:
+            if o is not None:
                 st.sub[(s, o, case)] += wgt
                 if news:
                     st.news_sub[(s, o, case)] += 1
@@ -233,7 +256,7 @@ def build(corpus: Path, repo: Path, min_count: int, split: str = "all", out: Pat
             counter = phrase_counter([t.key for t in d.toks], occs)
             for i, j, s in occs:
                 case = span_case(d.toks, i, j)
-                if case == "m":
+                if case == "m" or (i, j) in d.dominated:
                     continue
                 left, right = neighbours(d.spun, d.toks, i, j)
                 kl, kr = side_keys(s, left, right)
@@ -300,6 +323,13 @@ def build(corpus: Path, repo: Path, min_count: int, split: str = "all", out: Pat
     proper = proper_nouns(originals.values())
     write_outputs(split, table_path, model_out, rules, curated, all_stats, w.tolist(), wd.tolist(),
                   llr_table(all_stats), rates, proper, general)
+
+
+def _count_text(x: float) -> str:
+    """A count as written to the table and model files: whole counts as integers, weighted ones
+    (see DOMINATED_WEIGHT) to four decimals."""
+    x = round(x, 4)
+    return str(int(x)) if x == int(x) else f"{x:.4f}".rstrip("0")
 
 
 def counts_trusted(st: FoldStats, s: Key, o: Key, curated: bool) -> bool:
@@ -397,7 +427,8 @@ def write_outputs(split: str, table_path: Path, model_out: Path, rules, curated,
         if rid in used_ids:
             continue
         used_ids.add(rid)
-        note = f"learned: artifact of '{orig}' in {k_all} of {n_all} occurrences in aligned spun text"
+        note = (f"learned: artifact of '{orig}' in {_count_text(k_all)} of {_count_text(n_all)}"
+                " occurrences in aligned spun text")
         rows.append([rid, spun, orig, fam, "", "", f"{prior:.4f}", str(c), note.replace("\t", " ")])
     header = [
         "# unspin reverse-synonym table. UTF-8, tab-separated, one spun form -> original form a row.",
@@ -427,7 +458,7 @@ def write_outputs(split: str, table_path: Path, model_out: Path, rules, curated,
         row = rule_counts(st, s, o)
         if sum(row[:4]) == 0 or not counts_trusted(st, s, o, (s, o) in curated_pairs):
             continue  # row[:4]: occurrences of the spun phrase
-        stats_lines.append("\t".join([" ".join(s), " ".join(o), *map(str, row)]))
+        stats_lines.append("\t".join([" ".join(s), " ".join(o), *map(_count_text, row)]))
     _write_gz(model_out / "rule_stats.tsv.gz", stats_lines)
     _write_gz(model_out / "unigrams.tsv.gz", [f"{k}\t{v}" for k, v in sorted(uni.items())])
     _write_gz(model_out / "bigrams.tsv.gz", [f"{k}\t{v}" for k, v in sorted(bi.items())])

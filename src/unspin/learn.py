@@ -161,6 +161,7 @@ class Doc:
     orig_keys: list[str]
     raw: list[tuple[int, int, Key]] = field(default_factory=list)
     events: dict[tuple[int, int], Key] = field(default_factory=dict)
+    dominated: set[tuple[int, int]] = field(default_factory=set)  # see inside_longer_events
 
 
 def prepare(name: str, spun: str, original: str) -> Doc:
@@ -210,6 +211,25 @@ def occurrences(doc: Doc, index: dict[Key, list[Key]], max_len: int) -> Iterator
             s = tuple(keys[i : i + L])
             if s in index and (L == 1 or plain_gaps(doc.spun, doc.toks, i, i + L)):
                 yield i, i + L, s
+
+
+def inside_longer_events(doc: Doc, index: dict[Key, list[Key]]) -> set[tuple[int, int]]:
+    """Spans (i, j) strictly inside a longer substitution event of ``doc`` that is itself a table
+    row. The decoder prefers the longer phrase there, so such a place says nothing about how often
+    the shorter phrase alone is an artifact: "the federal" is counted where "the federal
+    government" (an artifact of "the government") does not explain it. An insertion is recorded
+    widened to the left, to the right and to both sides, so without this the two shorter rows
+    would take the longer one's evidence as their own."""
+    keys = [t.key for t in doc.toks]
+    longer = [(i, j) for (i, j), o in doc.events.items()
+              if j - i > 1 and o in index.get(tuple(keys[i:j]), ())]
+    out: set[tuple[int, int]] = set()
+    for a, b in longer:
+        for i in range(a, b):
+            for j in range(i + 1, b + 1):
+                if (i, j) != (a, b):
+                    out.add((i, j))
+    return out
 
 
 @dataclass

@@ -375,7 +375,7 @@ def model_dir() -> Path:
 
 
 #: Bump when the layout of anything pickled into the cache changes.
-CACHE_VERSION = 34
+CACHE_VERSION = 35
 
 
 @functools.cache
@@ -556,6 +556,11 @@ def _assemble(parts: tuple[Any, ...]) -> Model:
                  GeneralLM(*general))
 
 
+def _count(x: str) -> float:
+    """A count of ``rule_stats.tsv.gz``: whole, or weighted (see build.DOMINATED_WEIGHT)."""
+    return int(x) if x.isdigit() else float(x)
+
+
 def _load_parts(d: Path) -> tuple[Any, ...]:
     uni = {k: int(v) for k, v in _read_tsv_gz(d / "unigrams.tsv.gz")}
     bi = {k: int(v) for k, v in _read_tsv_gz(d / "bigrams.tsv.gz")}
@@ -563,7 +568,7 @@ def _load_parts(d: Path) -> tuple[Any, ...]:
     stats = {}
     rows = _read_tsv_gz(d / "rule_stats.tsv.gz")
     for row in rows[1:]:
-        stats[(tuple(row[0].split(" ")), tuple(row[1].split(" ")))] = tuple(int(x) for x in row[2:])
+        stats[(tuple(row[0].split(" ")), tuple(row[1].split(" ")))] = tuple(_count(x) for x in row[2:])
     rates = {tuple(r[0].split(" ")): (int(r[1]), int(r[2])) for r in _read_tsv_gz(d / "phrase_rates.tsv.gz")[1:]}
     side = {}
     for line in gzip.decompress((d / "side_stats.tsv.gz").read_bytes()).decode("utf-8").splitlines():
