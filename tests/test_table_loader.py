@@ -425,3 +425,34 @@ def test_packaged_copy_matches_if_present() -> None:
     if not packaged.exists():
         pytest.skip("no in-package copy; the wheel maps data/synonym_map.tsv in (force-include)")
     assert packaged.read_bytes() == TOP_LEVEL_TABLE.read_bytes()
+
+
+def test_a_repair_is_never_repaired_again(tmp_path: Path) -> None:
+    """The spinner never spins its own output, so two rows that chain ("firm" -> "company",
+    "company" -> "agency") never turn "firm" into "agency": the span is left as found, and the
+    result is a fixpoint."""
+    path = write(tmp_path, table(
+        row("economy.firm.company", "firm", "company", prior="0.9"),
+        row("politics.company.agency", "company", "agency", prior="0.9"),
+    ))
+    opts = {"table": str(path), "use_document_model": False, "min_confidence": 0.05}
+    text = "The firm grew and the company hired."
+    a = unspin.analyze(text, **opts)
+    # the honest-looking "company" may be repaired on its own, but "firm" never ends as "agency"
+    assert "The agency grew" not in a.text
+    assert a.text.startswith("The firm grew"), a.repairs
+    assert unspin.restore(a.text, **opts) == a.text
+    # each row alone still fires
+    assert unspin.restore("The firm grew.", **{**opts, "disable": "politics.company.agency"}) == "The company grew."
+
+
+def test_chains_are_found_inside_replacements_only() -> None:
+    from unspin.engine import _chained
+    from unspin.repairs import Repair
+
+    # "The firm saw seventeen p.c" -> "The company saw 17 p.c"
+    base = [Repair(4, 8, "firm", "company", 0.9, "a"), Repair(13, 22, "seventeen", "17", 0.9, "b")]
+    inside = Repair(4, 11, "company", "agency", 0.8, "c")  # "company" is 4..11 in the repaired text
+    beyond = Repair(16, 22, "17 p.c", "17 percent", 0.9, "d")  # reaches past "17": a merge
+    assert _chained(base, [inside, beyond]) == [(base[0], inside)]
+    assert _chained(base, []) == []

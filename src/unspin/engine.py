@@ -630,19 +630,71 @@ def analyze_text(text: str, options: Options) -> Analysis:
     first = _analyze_once(text, options)
     repairs, current = list(first.repairs), first.text
     seen = {text: [], current: repairs}
+    vetoed: list[tuple[int, int]] = []  # spans of the input left as found (see _chained)
     for _ in range(MAX_PASSES - 1):
         if not repairs:
             break
         again = _analyze_once(current, options)
-        if not again.repairs:
+        later, after = list(again.repairs), again.text
+        if vetoed and later:
+            left_alone = _in_output(vetoed, repairs)
+            later = [n for n in later if not left_alone.overlaps(n.start, n.end)]
+            after = splice(current, later)
+        # The spinner never spins its own output: a repair whose replacement the model would
+        # repair again ("firm" -> "company" -> "agency") was not sure. Its span is left as found
+        # (dropping the second repair instead would leave a text that a new run repairs again).
+        chained = {r for r, _ in _chained(repairs, later)}
+        if chained:
+            vetoed.extend((r.start, r.end) for r in chained)
+            repairs = [r for r in repairs if r not in chained]
+            current = splice(text, repairs)
+            seen[current] = repairs
+            continue
+        if not later:
             break
-        if again.text in seen:  # a cycle ("four" -> "4" -> "four"): stop at the first state of it
-            repairs, current = seen[again.text], again.text
+        if after in seen:  # a cycle ("four" -> "4" -> "four"): stop at the first state of it
+            repairs, current = seen[after], after
             break
-        repairs = compose(text, repairs, current, list(again.repairs))
+        repairs = compose(text, repairs, current, later)
         current = splice(text, repairs)  # compose may re-case a merged span
         seen[current] = repairs
     return Analysis(current, tuple(repairs), first.spin_score)
+
+
+def _in_output(spans: list[tuple[int, int]], repairs: list[Repair]) -> Spans:
+    """Input ``spans`` that no repair touches, as offsets into the text the ``repairs`` (sorted)
+    make."""
+    ends, shifts, shift = [], [0], 0
+    for r in repairs:
+        ends.append(r.end)
+        shift += len(r.replacement) - (r.end - r.start)
+        shifts.append(shift)
+    out = Spans()
+    for a, b in sorted(spans):
+        k = bisect.bisect_right(ends, a)  # the repairs that end by ``a`` move it
+        out.add(a + shifts[k], b + shifts[k])
+    return out
+
+
+def _chained(base: list[Repair], later: list[Repair]) -> list[tuple[Repair, Repair]]:
+    """(repair of ``base``, repair of ``later``) where the later one (offsets into the text the
+    ``base`` repairs make) lies entirely inside the first one's replacement: a chain of two
+    substitutions. A later repair that reaches beyond a replacement ("seventeen p.c" -> "17 p.c"
+    -> "17 percent") is not one. Both lists are sorted and free of overlaps."""
+    if not later:
+        return []
+    starts = [n.start for n in later]
+    out = []
+    shift = 0
+    for r in base:
+        a = r.start + shift
+        b = a + len(r.replacement)
+        k = bisect.bisect_left(starts, a)
+        while k < len(later) and later[k].end <= b:
+            out.append((r, later[k]))
+            k += 1
+        shift += len(r.replacement) - (r.end - r.start)
+    return out
 
 
 def candidates(text: str, options: Options) -> list[Repair]:
