@@ -213,6 +213,14 @@ def test_refuses_overlapping_trees(engine, src: Path, relation: str) -> None:
     assert engine == []
 
 
+def test_summary_says_1_file(engine, tmp_path: Path) -> None:
+    root = tmp_path / "s"
+    root.mkdir()
+    (root / "a.txt").write_bytes(b"He stated it.")
+    r = run([str(root), str(tmp_path / "d"), "-j", "1"])
+    assert r.stderr.splitlines()[-1] == "1 file: 1 repaired, 0 clean, 0 failed (0 skipped)"
+
+
 def test_missing_src_is_usage_error(tmp_path: Path) -> None:
     r = run([str(tmp_path / "nope"), str(tmp_path / "d")])
     assert r.exit_code == ExitCode.USAGE

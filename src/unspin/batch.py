@@ -721,8 +721,9 @@ class BatchSummary:
 
     def line(self) -> str:
         c = self.counts
+        files = "file" if self.total == 1 else "files"
         return (
-            f"{self.total} files: {c['repaired']} repaired, {c['clean']} clean, "
+            f"{self.total} {files}: {c['repaired']} repaired, {c['clean']} clean, "
             f"{c['failed']} failed ({c['skipped']} skipped)"
         )
 
