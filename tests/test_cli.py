@@ -575,6 +575,35 @@ def test_disable_loads_the_table_only_for_rule_ids() -> None:
     assert _py("-c", code).stdout.split() == [b"0", b"1"]
 
 
+def test_json_has_a_record_for_inputs_that_cannot_be_opened(
+    engine: FakeEngine, tmp_path: Path
+) -> None:
+    honest = tmp_path / "honest.txt"
+    honest.write_bytes(b"clean\n")
+    missing, folder = tmp_path / "missing.txt", tmp_path / "adir"
+    folder.mkdir()
+    r = run(["--format", "json", str(missing), str(folder), str(honest)])
+    assert r.exit_code == ExitCode.INPUT_ERROR
+    records = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [d["path"] for d in records] == [str(missing), str(folder), str(honest)]
+    assert records[0]["error"] == "No such file or directory"
+    assert records[1]["error"].startswith("is a directory")
+    assert records[2]["error"] is None and records[2]["spin_score"] == 0.1
+    assert all(d["repairs"] == [] for d in records)
+    assert [d["spin_score"] for d in records[:2]] == [None, None]
+    assert len(r.stderr.splitlines()) == 2  # the error lines are still written
+    p = subprocess.run(
+        f"'{sys.executable}' -m unspin --format json <&-",
+        shell=True,
+        executable="/bin/bash",
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert p.returncode == ExitCode.INPUT_ERROR
+    assert json.loads(p.stdout)["error"] == "standard input is closed"
+
+
 # ------------------------------------------------------------------------------ streaming
 
 

@@ -457,18 +457,18 @@ class _FilterRun:
 
         is_stdin = path == STDIN_NAME
         name = STDIN_NAME if is_stdin else path
-        if is_stdin:
-            try:
-                fp = click.get_binary_stream("stdin")
-            except RuntimeError:
-                raise InputError("standard input is closed") from None
-        else:
-            fp = open_input(path)
+        fp: IO[bytes] | None = None
         sink: Any = None
         target = ""
         json_open = False
         try:
-            if not is_stdin:
+            if is_stdin:
+                try:
+                    fp = click.get_binary_stream("stdin")
+                except RuntimeError:
+                    raise InputError("standard input is closed") from None
+            else:
+                fp = open_input(path)
                 try:
                     st = os.fstat(fp.fileno())
                 except OSError as e:
@@ -566,7 +566,7 @@ class _FilterRun:
         finally:
             if isinstance(sink, AtomicWriter):
                 sink.discard()
-            if not is_stdin:
+            if fp is not None and not is_stdin:
                 fp.close()
 
     def _write(self, sink: Any, data: bytes, target: str) -> None:
