@@ -221,6 +221,36 @@ def test_summary_says_1_file(engine, tmp_path: Path) -> None:
     assert r.stderr.splitlines()[-1] == "1 file: 1 repaired, 0 clean, 0 failed (0 skipped)"
 
 
+def _odd_name(directory: Path, name: str, data: bytes) -> None:
+    try:
+        (directory / name).write_bytes(data)
+    except (OSError, UnicodeError):
+        pytest.skip("the file system refuses this file name")
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_file_names_that_are_not_utf8(engine, src: Path, tmp_path: Path, suffix: str) -> None:
+    _odd_name(src, "\udcff.txt", b"He stated it.\n")
+    _odd_name(src, "bad\udcfe\nname.txt", b"caf\xe9\n")
+    dest, report = tmp_path / "dest", tmp_path / f"r{suffix}"
+    r = run([str(src), str(dest), "-j", "1", "--report", str(report)])
+    assert r.exit_code == ExitCode.INPUT_ERROR, r.stderr
+    assert (dest / "\udcff.txt").read_bytes() == b"He said it.\n"
+    assert r.stderr.splitlines()[-1] == "6 files: 3 repaired, 2 clean, 1 failed (0 skipped)"
+    errors = [x for x in r.stderr.splitlines() if x.startswith("unspin: error: ")]
+    assert len(errors) == 1
+    assert errors[0].startswith(f"unspin: error: {src}/bad\\xfe\\nname.txt: invalid UTF-8")
+    text = report.read_bytes().decode("utf-8")  # valid UTF-8
+    if suffix == ".csv":
+        rows = list(csv.DictReader(io.StringIO(text)))
+    else:
+        rows = [json.loads(x) for x in text.splitlines()]
+    by_path = {row["path"]: row for row in rows}
+    assert len(rows) == 6
+    assert by_path["\\xff.txt"]["status"] == "repaired"
+    assert by_path["bad\\xfe\nname.txt"]["status"] == "failed"
+
+
 def test_missing_src_is_usage_error(tmp_path: Path) -> None:
     r = run([str(tmp_path / "nope"), str(tmp_path / "d")])
     assert r.exit_code == ExitCode.USAGE
@@ -400,6 +430,20 @@ def test_workers_repair_with_two_jobs(tmp_path: Path) -> None:
     assert (
         p.stderr.decode().splitlines()[-1] == "20 files: 20 repaired, 0 clean, 0 failed (0 skipped)"
     )
+
+
+def test_workers_and_a_file_name_that_is_not_utf8(tmp_path: Path) -> None:
+    root = tmp_path / "s"
+    root.mkdir()
+    for i in range(20):
+        (root / f"f{i}.txt").write_bytes(b"He stated it.\n")
+    _odd_name(root, "\udcff.txt", b"He stated it.\n")
+    dest, report = tmp_path / "d", tmp_path / "r.jsonl"
+    p = _run_fake_batch(tmp_path, root, dest, "-j", "2", "--report", str(report))
+    assert p.returncode == 0, p.stderr
+    rows = [json.loads(x) for x in report.read_bytes().decode("utf-8").splitlines()]
+    assert len(rows) == 21 and "\\xff.txt" in {row["path"] for row in rows}
+    assert (dest / "\udcff.txt").read_bytes() == b"He said it.\n"
 
 
 def test_ctrl_c_with_workers(tmp_path: Path) -> None:

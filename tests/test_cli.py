@@ -532,6 +532,53 @@ def test_usage_errors(engine: FakeEngine, args: list[str]) -> None:
     assert engine.calls == []
 
 
+def _odd_file(directory: Path, name: str, data: bytes) -> Path:
+    """A file whose name holds bytes that are not UTF-8 or control characters (skip if the file
+    system refuses it)."""
+    f = directory / name
+    try:
+        f.write_bytes(data)
+    except (OSError, UnicodeError):
+        pytest.skip("the file system refuses this file name")
+    return f
+
+
+def test_non_utf8_file_name(engine: FakeEngine, tmp_path: Path) -> None:
+    f = _odd_file(tmp_path, "bad\udcffname.txt", b"He stated it.\n")
+    shown = str(tmp_path) + "/bad\\xffname.txt"  # the byte, written as \xff
+    r = run(["--format", "json", str(f)])
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout_bytes.decode("utf-8"))["path"] == shown
+    r = run(["--diff", str(f)])
+    assert r.exit_code == ExitCode.REPAIRS_FOUND, r.stderr
+    name = os.fsencode(f)  # the name's own bytes, as diff writes them
+    assert r.stdout_bytes.startswith(b"--- " + name + b"\n+++ " + name + b"\n@@ -1 +1 @@\n")
+    out = tmp_path / "o.txt"
+    r = run(["--explain", "-o", str(out), str(f)])
+    assert r.exit_code == 0, r.stderr
+    explained = f"{shown}:1:4: saying.stated.said: 'stated' -> 'said' (0.93)\n"
+    assert r.stdout_bytes.decode("utf-8") == explained
+    assert out.read_bytes() == b"He said it.\n"
+    r = run(["--check", str(f), str(tmp_path / "gone\udcff.txt")])
+    assert r.exit_code == ExitCode.INPUT_ERROR
+    assert r.stderr_bytes.decode("utf-8").splitlines() == [
+        f"would repair {shown} (1 repair)",
+        f"unspin: error: {tmp_path}/gone\\xff.txt: No such file or directory",
+    ]
+
+
+def test_control_characters_in_a_file_name_stay_on_one_line(
+    engine: FakeEngine, tmp_path: Path
+) -> None:
+    f = _odd_file(tmp_path, "two\nlines\x1b[2J.txt", b"caf\xe9\n")
+    r = run([str(f)])
+    assert r.exit_code == ExitCode.INPUT_ERROR
+    line = _one_error_line(r.stderr)
+    assert line.startswith(f"unspin: error: {tmp_path}/two\\nlines\\x1b[2J.txt: invalid UTF-8")
+    r = run(["--explain", str(_odd_file(tmp_path, "x\ny.txt", b"He stated"))])
+    assert r.stderr == f"{tmp_path}/x\\ny.txt:1:4: saying.stated.said: 'stated' -> 'said' (0.93)\n"
+
+
 def test_unknown_disable_value_is_an_error(engine: FakeEngine, tmp_path: Path) -> None:
     r = run(["--disable", "saying", "--disable", "sayng"], b"He stated it.")
     assert r.exit_code == ExitCode.USAGE

@@ -79,6 +79,28 @@ def os_error_message(err: OSError) -> str:
     return err.strerror or str(err)
 
 
+def path_text(path: str) -> str:
+    """A file name as valid UTF-8 text, for JSON, CSV and messages.
+
+    Bytes of the name that are not UTF-8 (held as lone surrogates, see :func:`os.fsdecode`) are
+    shown as ``\\xNN``; other names are returned unchanged.
+    """
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def path_line(path: str) -> str:
+    """A file name for one-line messages: :func:`path_text` with control characters escaped
+    (``\\n``, ``\\t``, ``\\x1b``), so a name cannot break or forge a line of output."""
+    text = path_text(path)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+
+
 # --------------------------------------------------------------------------------------------
 # Reading: sniffing, decoding, cutting into blocks
 
@@ -444,13 +466,14 @@ class FileResult:
     kind: str = ""  # for failures: "input", "output" or "internal"
 
     def record(self) -> dict[str, Any]:
+        """The report row; the path and error are valid UTF-8 text (see :func:`path_text`)."""
         return {
-            "path": self.path,
+            "path": path_text(self.path),
             "status": self.status,
             "spin_score": None if self.spin_score is None else round(self.spin_score, 4),
             "repairs": self.repairs,
             "bytes": self.bytes,
-            "error": self.error,
+            "error": None if self.error is None else path_text(self.error),
         }
 
 
@@ -486,7 +509,7 @@ def repair_file(src: str, dest: str, rel: str, options: Any, block_size: int) ->
         return FileResult(
             rel,
             "failed",
-            error=f"cannot write {dest}: {e.args[0]}",
+            error=f"cannot write {path_line(dest)}: {e.args[0]}",
             kind="output",
             bytes=_size(src),
         )
@@ -665,7 +688,7 @@ class Report:
             self._flush_csv()
 
     def _flush_csv(self) -> None:
-        self._writer.write(self._buf.getvalue().encode("utf-8"))
+        self._writer.write(self._buf.getvalue().encode("utf-8", "backslashreplace"))
         self._buf.seek(0)
         self._buf.truncate()
 
@@ -677,7 +700,8 @@ class Report:
         else:
             import json
 
-            self._writer.write(json.dumps(rec, ensure_ascii=False).encode("utf-8") + b"\n")
+            line = json.dumps(rec, ensure_ascii=False) + "\n"
+            self._writer.write(line.encode("utf-8", "backslashreplace"))
 
     def close(self) -> None:
         self._writer.commit()
