@@ -251,6 +251,34 @@ def test_file_names_that_are_not_utf8(engine, src: Path, tmp_path: Path, suffix:
     assert by_path["bad\\xfe\nname.txt"]["status"] == "failed"
 
 
+def test_a_report_row_that_cannot_be_written_does_not_stop_the_run(
+    engine, src: Path, tmp_path: Path, monkeypatch
+) -> None:
+    from unspin import batch
+
+    report = tmp_path / "r.jsonl"
+    real_write = batch.AtomicWriter.write
+    rows = []
+
+    def full_disk(self, data: bytes) -> None:
+        if self.path == str(report):
+            rows.append(data)
+            if len(rows) == 2:
+                raise batch.OutputError("No space left on device", self.path)
+        real_write(self, data)
+
+    monkeypatch.setattr(batch.AtomicWriter, "write", full_disk)
+    dest = tmp_path / "dest"
+    r = run([str(src), str(dest), "-j", "1", "--report", str(report)])
+    assert r.exit_code == ExitCode.OUTPUT_ERROR
+    assert r.stderr.splitlines() == [
+        f"unspin: error: cannot write {report}: No space left on device",
+        "4 files: 2 repaired, 2 clean, 0 failed (0 skipped)",
+    ]
+    assert len(list(dest.rglob("*.txt"))) == 4  # every file was still done
+    assert not report.exists() and not list(tmp_path.glob("*.unspin-tmp"))
+
+
 def test_missing_src_is_usage_error(tmp_path: Path) -> None:
     r = run([str(tmp_path / "nope"), str(tmp_path / "d")])
     assert r.exit_code == ExitCode.USAGE

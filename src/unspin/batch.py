@@ -673,9 +673,15 @@ class Progress:
 
 
 class Report:
-    """``--report FILE``: JSON Lines, or CSV if the name ends with ``.csv``; written atomically."""
+    """``--report FILE``: JSON Lines, or CSV if the name ends with ``.csv``; written atomically.
+
+    A row that cannot be written never stops the run: the report stops there and :meth:`close`
+    raises :class:`OutputError`.
+    """
 
     def __init__(self, path: str) -> None:
+        self.path = path
+        self._failed: str | None = None
         self._writer = AtomicWriter(path)
         self._csv = path.lower().endswith(".csv")
         if self._csv:
@@ -693,17 +699,25 @@ class Report:
         self._buf.truncate()
 
     def add(self, result: FileResult) -> None:
-        rec = result.record()
-        if self._csv:
-            self._rows.writerow({k: "" if v is None else v for k, v in rec.items()})
-            self._flush_csv()
-        else:
-            import json
+        if self._failed is not None:
+            return
+        try:
+            rec = result.record()
+            if self._csv:
+                self._rows.writerow({k: "" if v is None else v for k, v in rec.items()})
+                self._flush_csv()
+            else:
+                import json
 
-            line = json.dumps(rec, ensure_ascii=False) + "\n"
-            self._writer.write(line.encode("utf-8", "backslashreplace"))
+                line = json.dumps(rec, ensure_ascii=False) + "\n"
+                self._writer.write(line.encode("utf-8", "backslashreplace"))
+        except (OutputError, ValueError) as e:  # disk full; a closed file; a bug in a row
+            self._failed = e.args[0] if isinstance(e, OutputError) else f"{type(e).__name__}: {e}"
+            self._writer.discard()
 
     def close(self) -> None:
+        if self._failed is not None:
+            raise OutputError(self._failed, self.path)
         self._writer.commit()
 
     def discard(self) -> None:
