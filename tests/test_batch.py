@@ -213,6 +213,26 @@ def test_refuses_overlapping_trees(engine, src: Path, relation: str) -> None:
     assert engine == []
 
 
+@pytest.mark.parametrize("where", ["a source", "an output", "a folder of DEST"])
+def test_report_inside_src_or_dest_is_refused(engine, src: Path, tmp_path: Path, where) -> None:
+    dest = tmp_path / "dest"
+    assert run([str(src), str(dest), "-j", "1"]).exit_code == 0
+    report = {
+        "a source": src / "2024" / "jan" / "a.txt",
+        "an output": dest / "2024" / "jan" / "a.txt",
+        "a folder of DEST": dest / "new" / "r.jsonl",
+    }[where]
+    before, outputs, seen = tree_hash(src), tree_hash(dest), len(engine)
+    r = run([str(src), str(dest), "-j", "1", "--report", str(report)])
+    assert r.exit_code == ExitCode.USAGE
+    label = "SRC" if where == "a source" else "DEST"
+    assert r.stderr == (
+        f"unspin: error: --report {report} is inside {label} "
+        f"(it could replace {'a source' if label == 'SRC' else 'an output'}); put it elsewhere\n"
+    )
+    assert (tree_hash(src), tree_hash(dest), len(engine)) == (before, outputs, seen)
+
+
 def test_summary_says_1_file(engine, tmp_path: Path) -> None:
     root = tmp_path / "s"
     root.mkdir()

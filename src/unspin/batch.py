@@ -477,6 +477,14 @@ class FileResult:
         }
 
 
+def within(path: str, root: str) -> bool:
+    """True if ``path`` is ``root`` or inside it (both absolute real paths)."""
+    try:
+        return os.path.commonpath([path, root]) == root
+    except ValueError:  # another drive (Windows)
+        return False
+
+
 def repair_file(src: str, dest: str, rel: str, options: Any, block_size: int) -> FileResult:
     """Repair ``src`` into ``dest`` (atomically, with the source's times); never raises OSError."""
     try:

@@ -838,6 +838,18 @@ def batch(ctx: click.Context, src: str, dest: str, **params: Any) -> NoReturn:
         raise click.UsageError("DEST must differ from SRC (SRC is never modified)")
     if src_real.startswith(dest_real + os.sep):
         raise click.UsageError("SRC must not be inside DEST (outputs could land in SRC)")
+    if params["report"]:
+        from .batch import path_line, within
+
+        report_real = os.path.realpath(params["report"])
+        for root, label, what in ((src_real, "SRC", "a source"), (dest_real, "DEST", "an output")):
+            if within(report_real, root):
+                name = path_line(params["report"])
+                error(
+                    f"--report {name} is inside {label} (it could replace {what}); "
+                    "put it elsewhere"
+                )
+                ctx.exit(ExitCode.USAGE)
     kwargs = _option_kwargs(params)
     ctx.exit(_guard(lambda: _run_batch(src, dest, kwargs, params)))
 
