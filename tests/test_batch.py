@@ -233,6 +233,23 @@ def test_report_inside_src_or_dest_is_refused(engine, src: Path, tmp_path: Path,
     assert (tree_hash(src), tree_hash(dest), len(engine)) == (before, outputs, seen)
 
 
+def test_symlink_in_dest_into_src_is_never_written_through(
+    engine, src: Path, tmp_path: Path
+) -> None:
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    (dest / "2024").symlink_to(src / "2024", target_is_directory=True)
+    before = tree_hash(src)
+    r = run([str(src), str(dest), "-j", "1"])
+    assert tree_hash(src) == before
+    assert r.exit_code == ExitCode.OUTPUT_ERROR
+    errors = [x for x in r.stderr.splitlines() if x.startswith("unspin: error: ")]
+    assert len(errors) == 3
+    assert all("is inside SRC (through a symbolic link in DEST)" in x for x in errors)
+    assert r.stderr.splitlines()[-1] == "4 files: 0 repaired, 1 clean, 3 failed (0 skipped)"
+    assert (dest / "top.txt").exists()  # the run went on
+
+
 def test_summary_says_1_file(engine, tmp_path: Path) -> None:
     root = tmp_path / "s"
     root.mkdir()

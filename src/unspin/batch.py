@@ -30,7 +30,8 @@ Writing
 
 Batch mode (:func:`run_batch`)
     Walks ``SRC`` (symlinked directories are not followed), mirrors every matching file to the same
-    relative path under ``DEST`` and never writes inside ``SRC``. Files are processed by a pool of
+    relative path under ``DEST`` and never writes inside ``SRC`` (an output whose folder leads there
+    through a symbolic link in ``DEST`` fails). Files are processed by a pool of
     worker processes (``spawn`` start method, so it behaves the same on every OS); every worker
     builds the options and warms the engine up once, in its initializer. Work is fed through
     ``imap_unordered`` from a lazy walk, with at most a few chunks per worker in flight, so memory
@@ -485,8 +486,19 @@ def within(path: str, root: str) -> bool:
         return False
 
 
-def repair_file(src: str, dest: str, rel: str, options: Any, block_size: int) -> FileResult:
-    """Repair ``src`` into ``dest`` (atomically, with the source's times); never raises OSError."""
+def repair_file(
+    src: str,
+    dest: str,
+    rel: str,
+    options: Any,
+    block_size: int,
+    roots: tuple[str, str] | None = None,
+) -> FileResult:
+    """Repair ``src`` into ``dest`` (atomically, with the source's times); never raises OSError.
+
+    ``roots``: the real paths of SRC and DEST. Nothing is written in SRC outside DEST: a ``dest``
+    whose folder leads there (through a symbolic link in DEST) fails.
+    """
     try:
         try:
             st = os.stat(src)
@@ -496,8 +508,14 @@ def repair_file(src: str, dest: str, rel: str, options: Any, block_size: int) ->
         except OSError as e:
             raise InputError(os_error_message(e)) from None
         with fp:
+            folder = os.path.dirname(dest)
+            if roots is not None and _leads_into_src(folder, *roots):
+                raise OutputError(
+                    "its folder is inside SRC (through a symbolic link in DEST); "
+                    "SRC is never modified"
+                )
             try:
-                os.makedirs(os.path.dirname(dest), exist_ok=True)
+                os.makedirs(folder, exist_ok=True)
             except OSError as e:
                 raise OutputError(os_error_message(e), dest) from None
             doc = Document(iter_blocks(fp, block_size), options)
@@ -527,6 +545,12 @@ def repair_file(src: str, dest: str, rel: str, options: Any, block_size: int) ->
         )
 
 
+def _leads_into_src(folder: str, src_root: str, dest_root: str) -> bool:
+    """True if ``folder`` (of an output) really lies in SRC, outside DEST (DEST may be in SRC)."""
+    real = os.path.realpath(folder)
+    return within(real, src_root) and not within(real, dest_root)
+
+
 def _size(path: str) -> int:
     try:
         return os.stat(path).st_size
@@ -546,7 +570,9 @@ def _exit_on_sigterm(signum: int, frame: object) -> None:
     os._exit(128 + signum)
 
 
-def init_worker(option_kwargs: dict[str, Any], block_size: int) -> None:
+def init_worker(
+    option_kwargs: dict[str, Any], block_size: int, roots: tuple[str, str] | None = None
+) -> None:
     """Pool initializer: build the options and load the tables once per worker."""
     import signal
 
@@ -560,7 +586,7 @@ def init_worker(option_kwargs: dict[str, Any], block_size: int) -> None:
         prepare(options)  # load the table(s) and model once per worker, not per file
     except Exception:
         pass  # a real problem resurfaces, per file, in the report
-    _WORKER.update(options=options, block_size=block_size)
+    _WORKER.update(options=options, block_size=block_size, roots=roots)
     from unspin.process import tune_gc
 
     tune_gc()
@@ -569,7 +595,9 @@ def init_worker(option_kwargs: dict[str, Any], block_size: int) -> None:
 def work(task: tuple[str, str, str]) -> FileResult:
     """Pool task: repair one file with the worker's options."""
     src, dest, rel = task
-    return repair_file(src, dest, rel, _WORKER["options"], _WORKER["block_size"])
+    return repair_file(
+        src, dest, rel, _WORKER["options"], _WORKER["block_size"], _WORKER.get("roots")
+    )
 
 
 def work_chunk(tasks: list[tuple[str, str, str]]) -> list[FileResult]:
@@ -795,6 +823,7 @@ def run_batch(
     import queue
 
     src_real, dest_real = os.path.realpath(src), os.path.realpath(dest)
+    roots = (src_real, dest_real)
     side: queue.SimpleQueue[FileResult] = queue.SimpleQueue()  # results decided by the walk
     counts = dict.fromkeys(STATUSES, 0)
     kinds: set[str] = set()
@@ -843,7 +872,7 @@ def run_batch(
         for (s_path, d_path, rel), _size in tasks():
             drain()
             try:
-                result = repair_file(s_path, d_path, rel, options, block_size)
+                result = repair_file(s_path, d_path, rel, options, block_size, roots)
             except BaseException:
                 # Ctrl-C just as the temporary file was created, before anything owned it
                 _remove_temps(d_path)
@@ -871,7 +900,7 @@ def run_batch(
         feed = _Throttle(chunks(), limit=jobs * 4)
         interrupted = False
         pool = multiprocessing.get_context("spawn").Pool(
-            jobs, initializer=init_worker, initargs=(option_kwargs, block_size)
+            jobs, initializer=init_worker, initargs=(option_kwargs, block_size, roots)
         )
         pids = _worker_pids(pool)
         try:
