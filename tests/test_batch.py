@@ -250,6 +250,22 @@ def test_symlink_in_dest_into_src_is_never_written_through(
     assert (dest / "top.txt").exists()  # the run went on
 
 
+def test_new_outputs_get_the_source_permissions(engine, src: Path, tmp_path: Path) -> None:
+    umask = os.umask(0o022)
+    os.umask(umask)
+    modes = {"2024/jan/a.txt": 0o600, "2024/jan/b.txt": 0o640, "2024/feb/c.txt": 0o755}
+    for rel, mode in modes.items():
+        (src / rel).chmod(mode)
+    dest = tmp_path / "dest"
+    assert run([str(src), str(dest), "-j", "1"]).exit_code == 0
+    for rel, mode in modes.items():
+        assert (dest / rel).stat().st_mode & 0o7777 == mode & ~umask, rel
+    (dest / "2024/jan/a.txt").chmod(0o644)  # an existing output keeps its own mode (like cp)
+    (src / "2024/jan/a.txt").touch()
+    assert run([str(src), str(dest), "-j", "1"]).exit_code == 0
+    assert (dest / "2024/jan/a.txt").stat().st_mode & 0o7777 == 0o644
+
+
 def test_summary_says_1_file(engine, tmp_path: Path) -> None:
     root = tmp_path / "s"
     root.mkdir()

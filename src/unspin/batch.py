@@ -36,7 +36,8 @@ Batch mode (:func:`run_batch`)
     builds the options and warms the engine up once, in its initializer. Work is fed through
     ``imap_unordered`` from a lazy walk, with at most a few chunks per worker in flight, so memory
     does not grow with the number of files. Each output gets the source's modification time (set on
-    the temporary file before the rename); ``--resume`` skips a file whose output exists with that
+    the temporary file before the rename) and, when new, the source's permissions minus the umask
+    (as ``cp`` does); ``--resume`` skips a file whose output exists with that
     same modification time: because of the atomic rename such an output is complete, and a source
     edited since the previous run is processed again. (Resume does not know about changed options;
     use a new DEST for that.)
@@ -346,12 +347,13 @@ def open_input(path: str) -> IO[bytes]:
 _UMASK: int | None = None
 
 
-def _default_mode() -> int:
+def _default_mode(bits: int = 0o666) -> int:
+    """The permissions ``open()`` gives a new file created with ``bits``: minus the umask."""
     global _UMASK
     if _UMASK is None:
         _UMASK = os.umask(0o022)
         os.umask(_UMASK)
-    return 0o666 & ~_UMASK
+    return bits & ~_UMASK
 
 
 class AtomicWriter:
@@ -359,7 +361,8 @@ class AtomicWriter:
 
     Non-regular existing targets (``/dev/null``, ``/dev/full``, a FIFO) are written directly.
     :meth:`discard` (or leaving a ``with`` block with an exception) removes the temporary file.
-    Write errors raise :class:`OutputError`.
+    Write errors raise :class:`OutputError`. ``mode``: the permissions, else an existing file's;
+    a new file gets ``new_mode`` (default 0o666) minus the umask, as ``open()`` would.
     """
 
     def __init__(
@@ -367,6 +370,7 @@ class AtomicWriter:
         path: str,
         *,
         mode: int | None = None,
+        new_mode: int = 0o666,
         times_ns: tuple[int, int] | None = None,
     ) -> None:
         self.path = path
@@ -388,7 +392,7 @@ class AtomicWriter:
             fd, self.tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=TMP_SUFFIX, dir=directory)
             self._fp = os.fdopen(fd, "wb")
             if mode is None:  # like ``> file``: an existing file keeps its permissions
-                mode = st.st_mode & 0o7777 if st is not None else _default_mode()
+                mode = st.st_mode & 0o7777 if st is not None else _default_mode(new_mode)
             os.chmod(fd, mode)
         except OSError as e:
             self.discard()
@@ -494,7 +498,8 @@ def repair_file(
     block_size: int,
     roots: tuple[str, str] | None = None,
 ) -> FileResult:
-    """Repair ``src`` into ``dest`` (atomically, with the source's times); never raises OSError.
+    """Repair ``src`` into ``dest`` (atomically, with the source's times and, for a new output,
+    its permissions minus the umask, as ``cp`` does); never raises OSError.
 
     ``roots``: the real paths of SRC and DEST. Nothing is written in SRC outside DEST: a ``dest``
     whose folder leads there (through a symbolic link in DEST) fails.
@@ -519,7 +524,8 @@ def repair_file(
             except OSError as e:
                 raise OutputError(os_error_message(e), dest) from None
             doc = Document(iter_blocks(fp, block_size), options)
-            with AtomicWriter(dest, times_ns=(st.st_atime_ns, st.st_mtime_ns)) as out:
+            times = (st.st_atime_ns, st.st_mtime_ns)
+            with AtomicWriter(dest, new_mode=st.st_mode & 0o777, times_ns=times) as out:
                 try:
                     for i, (raw, _text, analysis) in enumerate(doc):
                         if i == 0:
