@@ -213,6 +213,125 @@ def test_refuses_overlapping_trees(engine, src: Path, relation: str) -> None:
     assert engine == []
 
 
+@pytest.mark.parametrize("where", ["a source", "an output", "a folder of DEST"])
+def test_report_inside_src_or_dest_is_refused(engine, src: Path, tmp_path: Path, where) -> None:
+    dest = tmp_path / "dest"
+    assert run([str(src), str(dest), "-j", "1"]).exit_code == 0
+    report = {
+        "a source": src / "2024" / "jan" / "a.txt",
+        "an output": dest / "2024" / "jan" / "a.txt",
+        "a folder of DEST": dest / "new" / "r.jsonl",
+    }[where]
+    before, outputs, seen = tree_hash(src), tree_hash(dest), len(engine)
+    r = run([str(src), str(dest), "-j", "1", "--report", str(report)])
+    assert r.exit_code == ExitCode.USAGE
+    label = "SRC" if where == "a source" else "DEST"
+    assert r.stderr == (
+        f"unspin: error: --report {report} is inside {label} "
+        f"(it could replace {'a source' if label == 'SRC' else 'an output'}); put it elsewhere\n"
+    )
+    assert (tree_hash(src), tree_hash(dest), len(engine)) == (before, outputs, seen)
+
+
+def test_symlink_in_dest_into_src_is_never_written_through(
+    engine, src: Path, tmp_path: Path
+) -> None:
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    (dest / "2024").symlink_to(src / "2024", target_is_directory=True)
+    before = tree_hash(src)
+    r = run([str(src), str(dest), "-j", "1"])
+    assert tree_hash(src) == before
+    assert r.exit_code == ExitCode.OUTPUT_ERROR
+    errors = [x for x in r.stderr.splitlines() if x.startswith("unspin: error: ")]
+    assert len(errors) == 3
+    assert all("is inside SRC (through a symbolic link in DEST)" in x for x in errors)
+    assert r.stderr.splitlines()[-1] == "4 files: 0 repaired, 1 clean, 3 failed (0 skipped)"
+    assert (dest / "top.txt").exists()  # the run went on
+
+
+def test_new_outputs_get_the_source_permissions(engine, src: Path, tmp_path: Path) -> None:
+    umask = os.umask(0o022)
+    os.umask(umask)
+    modes = {"2024/jan/a.txt": 0o600, "2024/jan/b.txt": 0o640, "2024/feb/c.txt": 0o755}
+    for rel, mode in modes.items():
+        (src / rel).chmod(mode)
+    dest = tmp_path / "dest"
+    assert run([str(src), str(dest), "-j", "1"]).exit_code == 0
+    for rel, mode in modes.items():
+        assert (dest / rel).stat().st_mode & 0o7777 == mode & ~umask, rel
+    (dest / "2024/jan/a.txt").chmod(0o644)  # an existing output keeps its own mode (like cp)
+    (src / "2024/jan/a.txt").touch()
+    assert run([str(src), str(dest), "-j", "1"]).exit_code == 0
+    assert (dest / "2024/jan/a.txt").stat().st_mode & 0o7777 == 0o644
+
+
+def test_summary_says_1_file(engine, tmp_path: Path) -> None:
+    root = tmp_path / "s"
+    root.mkdir()
+    (root / "a.txt").write_bytes(b"He stated it.")
+    r = run([str(root), str(tmp_path / "d"), "-j", "1"])
+    assert r.stderr.splitlines()[-1] == "1 file: 1 repaired, 0 clean, 0 failed (0 skipped)"
+
+
+def _odd_name(directory: Path, name: str, data: bytes) -> None:
+    try:
+        (directory / name).write_bytes(data)
+    except (OSError, UnicodeError):
+        pytest.skip("the file system refuses this file name")
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_file_names_that_are_not_utf8(engine, src: Path, tmp_path: Path, suffix: str) -> None:
+    _odd_name(src, "\udcff.txt", b"He stated it.\n")
+    _odd_name(src, "bad\udcfe\nname.txt", b"caf\xe9\n")
+    dest, report = tmp_path / "dest", tmp_path / f"r{suffix}"
+    r = run([str(src), str(dest), "-j", "1", "--report", str(report)])
+    assert r.exit_code == ExitCode.INPUT_ERROR, r.stderr
+    assert (dest / "\udcff.txt").read_bytes() == b"He said it.\n"
+    assert r.stderr.splitlines()[-1] == "6 files: 3 repaired, 2 clean, 1 failed (0 skipped)"
+    errors = [x for x in r.stderr.splitlines() if x.startswith("unspin: error: ")]
+    assert len(errors) == 1
+    assert errors[0].startswith(f"unspin: error: {src}/bad\\xfe\\nname.txt: invalid UTF-8")
+    text = report.read_bytes().decode("utf-8")  # valid UTF-8
+    if suffix == ".csv":
+        rows = list(csv.DictReader(io.StringIO(text)))
+    else:
+        rows = [json.loads(x) for x in text.splitlines()]
+    by_path = {row["path"]: row for row in rows}
+    assert len(rows) == 6
+    assert by_path["\\xff.txt"]["status"] == "repaired"
+    assert by_path["bad\\xfe\nname.txt"]["status"] == "failed"
+
+
+def test_a_report_row_that_cannot_be_written_does_not_stop_the_run(
+    engine, src: Path, tmp_path: Path, monkeypatch
+) -> None:
+    from unspin import batch
+
+    report = tmp_path / "r.jsonl"
+    real_write = batch.AtomicWriter.write
+    rows = []
+
+    def full_disk(self, data: bytes) -> None:
+        if self.path == str(report):
+            rows.append(data)
+            if len(rows) == 2:
+                raise batch.OutputError("No space left on device", self.path)
+        real_write(self, data)
+
+    monkeypatch.setattr(batch.AtomicWriter, "write", full_disk)
+    dest = tmp_path / "dest"
+    r = run([str(src), str(dest), "-j", "1", "--report", str(report)])
+    assert r.exit_code == ExitCode.OUTPUT_ERROR
+    assert r.stderr.splitlines() == [
+        f"unspin: error: cannot write {report}: No space left on device",
+        "4 files: 2 repaired, 2 clean, 0 failed (0 skipped)",
+    ]
+    assert len(list(dest.rglob("*.txt"))) == 4  # every file was still done
+    assert not report.exists() and not list(tmp_path.glob("*.unspin-tmp"))
+
+
 def test_missing_src_is_usage_error(tmp_path: Path) -> None:
     r = run([str(tmp_path / "nope"), str(tmp_path / "d")])
     assert r.exit_code == ExitCode.USAGE
@@ -392,6 +511,20 @@ def test_workers_repair_with_two_jobs(tmp_path: Path) -> None:
     assert (
         p.stderr.decode().splitlines()[-1] == "20 files: 20 repaired, 0 clean, 0 failed (0 skipped)"
     )
+
+
+def test_workers_and_a_file_name_that_is_not_utf8(tmp_path: Path) -> None:
+    root = tmp_path / "s"
+    root.mkdir()
+    for i in range(20):
+        (root / f"f{i}.txt").write_bytes(b"He stated it.\n")
+    _odd_name(root, "\udcff.txt", b"He stated it.\n")
+    dest, report = tmp_path / "d", tmp_path / "r.jsonl"
+    p = _run_fake_batch(tmp_path, root, dest, "-j", "2", "--report", str(report))
+    assert p.returncode == 0, p.stderr
+    rows = [json.loads(x) for x in report.read_bytes().decode("utf-8").splitlines()]
+    assert len(rows) == 21 and "\\xff.txt" in {row["path"] for row in rows}
+    assert (dest / "\udcff.txt").read_bytes() == b"He said it.\n"
 
 
 def test_ctrl_c_with_workers(tmp_path: Path) -> None:

@@ -19,13 +19,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import unspin
 import unspin.engine
 from unspin.batch import Locator, find_cut, iter_blocks
 from unspin.cli import ExitCode, UnifiedDiff, cli
 from unspin.repairs import Analysis, Repair, apply_repairs
 
 RULES = {
-    "stated": ("said", "saying.stated"),
+    "stated": ("said", "saying.stated.said"),
     "Related Press": ("Associated Press", "name.related_press"),
 }
 _PAT = re.compile("|".join(map(re.escape, RULES)))
@@ -119,7 +120,7 @@ def test_options_reach_the_engine(engine: FakeEngine, tmp_path: Path) -> None:
             "--min-confidence",
             "0.7",
             "--disable",
-            "saying.stated",
+            "saying.stated.said",
             "--disable",
             "name",
             "--quotes",
@@ -131,7 +132,7 @@ def test_options_reach_the_engine(engine: FakeEngine, tmp_path: Path) -> None:
     assert r.stdout_bytes == b"He stated it."  # the disabled rule did not fire
     opts = engine.calls[0][1]
     assert opts.min_confidence == 0.7
-    assert opts.disable == frozenset({"saying.stated", "name"})
+    assert opts.disable == frozenset({"saying.stated.said", "name"})
     assert opts.quotes == "protect"
     assert opts.use_document_model is False
 
@@ -187,9 +188,9 @@ def test_explain_goes_to_stderr_with_line_and_col(engine: FakeEngine) -> None:
     assert r.exit_code == 0
     assert r.stdout_bytes == fixed(data)
     assert r.stderr.splitlines() == [
-        "-:2:3: saying.stated: 'stated' -> 'said' (0.93)",
+        "-:2:3: saying.stated.said: 'stated' -> 'said' (0.93)",
         "-:3:5: name.related_press: 'Related Press' -> 'Associated Press' (0.93)",
-        "-:3:21: saying.stated: 'stated' -> 'said' (0.93)",
+        "-:3:21: saying.stated.said: 'stated' -> 'said' (0.93)",
     ]
 
 
@@ -198,7 +199,7 @@ def test_explain_goes_to_stdout_with_check(engine: FakeEngine, tmp_path: Path) -
     f.write_bytes(b"ok\nHe stated\n")
     r = run(["--check", "--explain", str(f)])
     assert r.exit_code == 1
-    assert r.stdout == f"{f}:2:4: saying.stated: 'stated' -> 'said' (0.93)\n"
+    assert r.stdout == f"{f}:2:4: saying.stated.said: 'stated' -> 'said' (0.93)\n"
 
 
 def test_json_format(engine: FakeEngine, tmp_path: Path) -> None:
@@ -217,7 +218,7 @@ def test_json_format(engine: FakeEngine, tmp_path: Path) -> None:
     decoded = text[1:]  # offsets are into the text after the BOM
     assert [(d["rule"], d["line"], d["col"]) for d in good["repairs"]] == [
         ("name.related_press", 2, 5),
-        ("saying.stated", 2, 19),
+        ("saying.stated.said", 2, 19),
     ]
     for d in good["repairs"]:
         assert decoded[d["start"] : d["end"]] == d["found"]
@@ -409,7 +410,7 @@ def test_output_file_written_atomically(engine: FakeEngine, tmp_path: Path) -> N
     r = run(["-o", str(out), "--explain", str(f)])
     assert r.exit_code == 0
     assert out.read_bytes() == b"He said\r\n"
-    assert r.stdout.startswith(f"{f}:1:4: saying.stated")  # stdout is free: explain goes there
+    assert r.stdout.startswith(f"{f}:1:4: saying.stated.said")  # stdout is free: explain goes there
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "out.txt"]
 
 
@@ -529,6 +530,125 @@ def test_usage_errors(engine: FakeEngine, args: list[str]) -> None:
     assert r.exit_code == ExitCode.USAGE
     assert "Usage: unspin" in r.stderr and "Traceback" not in r.stderr
     assert engine.calls == []
+
+
+def _odd_file(directory: Path, name: str, data: bytes) -> Path:
+    """A file whose name holds bytes that are not UTF-8 or control characters (skip if the file
+    system refuses it)."""
+    f = directory / name
+    try:
+        f.write_bytes(data)
+    except (OSError, UnicodeError):
+        pytest.skip("the file system refuses this file name")
+    return f
+
+
+def test_non_utf8_file_name(engine: FakeEngine, tmp_path: Path) -> None:
+    f = _odd_file(tmp_path, "bad\udcffname.txt", b"He stated it.\n")
+    shown = str(tmp_path) + "/bad\\xffname.txt"  # the byte, written as \xff
+    r = run(["--format", "json", str(f)])
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout_bytes.decode("utf-8"))["path"] == shown
+    r = run(["--diff", str(f)])
+    assert r.exit_code == ExitCode.REPAIRS_FOUND, r.stderr
+    name = os.fsencode(f)  # the name's own bytes, as diff writes them
+    assert r.stdout_bytes.startswith(b"--- " + name + b"\n+++ " + name + b"\n@@ -1 +1 @@\n")
+    out = tmp_path / "o.txt"
+    r = run(["--explain", "-o", str(out), str(f)])
+    assert r.exit_code == 0, r.stderr
+    explained = f"{shown}:1:4: saying.stated.said: 'stated' -> 'said' (0.93)\n"
+    assert r.stdout_bytes.decode("utf-8") == explained
+    assert out.read_bytes() == b"He said it.\n"
+    r = run(["--check", str(f), str(tmp_path / "gone\udcff.txt")])
+    assert r.exit_code == ExitCode.INPUT_ERROR
+    assert r.stderr_bytes.decode("utf-8").splitlines() == [
+        f"would repair {shown} (1 repair)",
+        f"unspin: error: {tmp_path}/gone\\xff.txt: No such file or directory",
+    ]
+
+
+def test_control_characters_in_a_file_name_stay_on_one_line(
+    engine: FakeEngine, tmp_path: Path
+) -> None:
+    f = _odd_file(tmp_path, "two\nlines\x1b[2J.txt", b"caf\xe9\n")
+    r = run([str(f)])
+    assert r.exit_code == ExitCode.INPUT_ERROR
+    line = _one_error_line(r.stderr)
+    assert line.startswith(f"unspin: error: {tmp_path}/two\\nlines\\x1b[2J.txt: invalid UTF-8")
+    r = run(["--explain", str(_odd_file(tmp_path, "x\ny.txt", b"He stated"))])
+    assert r.stderr == f"{tmp_path}/x\\ny.txt:1:4: saying.stated.said: 'stated' -> 'said' (0.93)\n"
+
+
+def test_unknown_disable_value_is_an_error(engine: FakeEngine, tmp_path: Path) -> None:
+    r = run(["--disable", "saying", "--disable", "sayng"], b"He stated it.")
+    assert r.exit_code == ExitCode.USAGE
+    assert "'sayng' (did you mean 'saying'?)" in r.stderr and "family name" in r.stderr
+    assert engine.calls == []
+    with pytest.raises(ValueError, match=r"'sayng'.*rule id of the table\(s\) in use"):
+        unspin.restore("He stated it.", disable="sayng")
+    with pytest.raises(ValueError, match="'number.percnt'"):
+        unspin.Options(disable=["number", "number.percnt"])
+    with pytest.raises(TypeError, match="disable must be a rule id, a family name or a collection"):
+        unspin.Options(disable=None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="disable takes strings"):
+        unspin.Options(disable=[1])  # type: ignore[list-item]
+    # accepted: families, built-in ids, ids of the table(s) in use
+    unspin.Options(disable=["saying", "number.percent_sign", "name.entity", "war.warfare.war"])
+    extra = tmp_path / "extra.tsv"
+    extra.write_text(
+        "id\tspun\toriginal\tfamily\tguard\tprotect\tprior\tcount\tnote\n"
+        "everyday.zorbly.quickly\tzorbly\tquickly\teveryday\t\t\t0.9\t0\ttest\n"
+    )
+    assert unspin.Options(extra_tables=[extra], disable="everyday.zorbly.quickly").disable
+    with pytest.raises(ValueError, match="everyday.zorbly.quickly"):
+        unspin.Options(disable="everyday.zorbly.quickly")  # not in the bundled table
+    with pytest.raises(ValueError, match="war.warfare.war"):
+        unspin.Options(table=extra, disable="war.warfare.war")  # the table replaces the bundled one
+
+
+def test_builtin_rule_ids_are_the_ones_disable_accepts() -> None:
+    from unspin.options import BUILTIN_RULES
+
+    source = Path(unspin.__file__).with_name("builtin.py").read_text()
+    assert set(re.findall(r'[ (]"((?:number|function|name)\.[a-z_]+)"', source)) == BUILTIN_RULES
+
+
+def test_disable_loads_the_table_only_for_rule_ids() -> None:
+    code = (
+        "import unspin, unspin.table as t; n = lambda: t.default_table.cache_info().currsize; "
+        "unspin.Options(disable=['saying', 'number.unit']); a = n(); "
+        "unspin.Options(disable=['saying.stated.said']); print(a, n())"
+    )
+    assert _py("-c", code).stdout.split() == [b"0", b"1"]
+
+
+def test_json_has_a_record_for_inputs_that_cannot_be_opened(
+    engine: FakeEngine, tmp_path: Path
+) -> None:
+    honest = tmp_path / "honest.txt"
+    honest.write_bytes(b"clean\n")
+    missing, folder = tmp_path / "missing.txt", tmp_path / "adir"
+    folder.mkdir()
+    r = run(["--format", "json", str(missing), str(folder), str(honest)])
+    assert r.exit_code == ExitCode.INPUT_ERROR
+    records = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [d["path"] for d in records] == [str(missing), str(folder), str(honest)]
+    assert records[0]["error"] == "No such file or directory"
+    assert records[1]["error"].startswith("is a directory")
+    assert records[2]["error"] is None and records[2]["spin_score"] == 0.1
+    assert all(d["repairs"] == [] for d in records)
+    assert [d["spin_score"] for d in records[:2]] == [None, None]
+    assert len(r.stderr.splitlines()) == 2  # the error lines are still written
+    p = subprocess.run(
+        f"'{sys.executable}' -m unspin --format json <&-",
+        shell=True,
+        executable="/bin/bash",
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert p.returncode == ExitCode.INPUT_ERROR
+    assert json.loads(p.stdout)["error"] == "standard input is closed"
 
 
 # ------------------------------------------------------------------------------ streaming

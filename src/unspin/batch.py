@@ -30,12 +30,14 @@ Writing
 
 Batch mode (:func:`run_batch`)
     Walks ``SRC`` (symlinked directories are not followed), mirrors every matching file to the same
-    relative path under ``DEST`` and never writes inside ``SRC``. Files are processed by a pool of
+    relative path under ``DEST`` and never writes inside ``SRC`` (an output whose folder leads there
+    through a symbolic link in ``DEST`` fails). Files are processed by a pool of
     worker processes (``spawn`` start method, so it behaves the same on every OS); every worker
     builds the options and warms the engine up once, in its initializer. Work is fed through
     ``imap_unordered`` from a lazy walk, with at most a few chunks per worker in flight, so memory
     does not grow with the number of files. Each output gets the source's modification time (set on
-    the temporary file before the rename); ``--resume`` skips a file whose output exists with that
+    the temporary file before the rename) and, when new, the source's permissions minus the umask
+    (as ``cp`` does); ``--resume`` skips a file whose output exists with that
     same modification time: because of the atomic rename such an output is complete, and a source
     edited since the previous run is processed again. (Resume does not know about changed options;
     use a new DEST for that.)
@@ -77,6 +79,28 @@ class OutputError(Exception):
 def os_error_message(err: OSError) -> str:
     """A short human message for an OSError, without Python's ``[Errno N]`` decoration."""
     return err.strerror or str(err)
+
+
+def path_text(path: str) -> str:
+    """A file name as valid UTF-8 text, for JSON, CSV and messages.
+
+    Bytes of the name that are not UTF-8 (held as lone surrogates, see :func:`os.fsdecode`) are
+    shown as ``\\xNN``; other names are returned unchanged.
+    """
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def path_line(path: str) -> str:
+    """A file name for one-line messages: :func:`path_text` with control characters escaped
+    (``\\n``, ``\\t``, ``\\x1b``), so a name cannot break or forge a line of output."""
+    text = path_text(path)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
 
 
 # --------------------------------------------------------------------------------------------
@@ -323,12 +347,13 @@ def open_input(path: str) -> IO[bytes]:
 _UMASK: int | None = None
 
 
-def _default_mode() -> int:
+def _default_mode(bits: int = 0o666) -> int:
+    """The permissions ``open()`` gives a new file created with ``bits``: minus the umask."""
     global _UMASK
     if _UMASK is None:
         _UMASK = os.umask(0o022)
         os.umask(_UMASK)
-    return 0o666 & ~_UMASK
+    return bits & ~_UMASK
 
 
 class AtomicWriter:
@@ -336,7 +361,8 @@ class AtomicWriter:
 
     Non-regular existing targets (``/dev/null``, ``/dev/full``, a FIFO) are written directly.
     :meth:`discard` (or leaving a ``with`` block with an exception) removes the temporary file.
-    Write errors raise :class:`OutputError`.
+    Write errors raise :class:`OutputError`. ``mode``: the permissions, else an existing file's;
+    a new file gets ``new_mode`` (default 0o666) minus the umask, as ``open()`` would.
     """
 
     def __init__(
@@ -344,6 +370,7 @@ class AtomicWriter:
         path: str,
         *,
         mode: int | None = None,
+        new_mode: int = 0o666,
         times_ns: tuple[int, int] | None = None,
     ) -> None:
         self.path = path
@@ -365,7 +392,7 @@ class AtomicWriter:
             fd, self.tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=TMP_SUFFIX, dir=directory)
             self._fp = os.fdopen(fd, "wb")
             if mode is None:  # like ``> file``: an existing file keeps its permissions
-                mode = st.st_mode & 0o7777 if st is not None else _default_mode()
+                mode = st.st_mode & 0o7777 if st is not None else _default_mode(new_mode)
             os.chmod(fd, mode)
         except OSError as e:
             self.discard()
@@ -444,18 +471,39 @@ class FileResult:
     kind: str = ""  # for failures: "input", "output" or "internal"
 
     def record(self) -> dict[str, Any]:
+        """The report row; the path and error are valid UTF-8 text (see :func:`path_text`)."""
         return {
-            "path": self.path,
+            "path": path_text(self.path),
             "status": self.status,
             "spin_score": None if self.spin_score is None else round(self.spin_score, 4),
             "repairs": self.repairs,
             "bytes": self.bytes,
-            "error": self.error,
+            "error": None if self.error is None else path_text(self.error),
         }
 
 
-def repair_file(src: str, dest: str, rel: str, options: Any, block_size: int) -> FileResult:
-    """Repair ``src`` into ``dest`` (atomically, with the source's times); never raises OSError."""
+def within(path: str, root: str) -> bool:
+    """True if ``path`` is ``root`` or inside it (both absolute real paths)."""
+    try:
+        return os.path.commonpath([path, root]) == root
+    except ValueError:  # another drive (Windows)
+        return False
+
+
+def repair_file(
+    src: str,
+    dest: str,
+    rel: str,
+    options: Any,
+    block_size: int,
+    roots: tuple[str, str] | None = None,
+) -> FileResult:
+    """Repair ``src`` into ``dest`` (atomically, with the source's times and, for a new output,
+    its permissions minus the umask, as ``cp`` does); never raises OSError.
+
+    ``roots``: the real paths of SRC and DEST. Nothing is written in SRC outside DEST: a ``dest``
+    whose folder leads there (through a symbolic link in DEST) fails.
+    """
     try:
         try:
             st = os.stat(src)
@@ -465,12 +513,19 @@ def repair_file(src: str, dest: str, rel: str, options: Any, block_size: int) ->
         except OSError as e:
             raise InputError(os_error_message(e)) from None
         with fp:
+            folder = os.path.dirname(dest)
+            if roots is not None and _leads_into_src(folder, *roots):
+                raise OutputError(
+                    "its folder is inside SRC (through a symbolic link in DEST); "
+                    "SRC is never modified"
+                )
             try:
-                os.makedirs(os.path.dirname(dest), exist_ok=True)
+                os.makedirs(folder, exist_ok=True)
             except OSError as e:
                 raise OutputError(os_error_message(e), dest) from None
             doc = Document(iter_blocks(fp, block_size), options)
-            with AtomicWriter(dest, times_ns=(st.st_atime_ns, st.st_mtime_ns)) as out:
+            times = (st.st_atime_ns, st.st_mtime_ns)
+            with AtomicWriter(dest, new_mode=st.st_mode & 0o777, times_ns=times) as out:
                 try:
                     for i, (raw, _text, analysis) in enumerate(doc):
                         if i == 0:
@@ -486,7 +541,7 @@ def repair_file(src: str, dest: str, rel: str, options: Any, block_size: int) ->
         return FileResult(
             rel,
             "failed",
-            error=f"cannot write {dest}: {e.args[0]}",
+            error=f"cannot write {path_line(dest)}: {e.args[0]}",
             kind="output",
             bytes=_size(src),
         )
@@ -494,6 +549,12 @@ def repair_file(src: str, dest: str, rel: str, options: Any, block_size: int) ->
         return FileResult(
             rel, "failed", error=f"internal error: {type(e).__name__}: {e}", kind="internal"
         )
+
+
+def _leads_into_src(folder: str, src_root: str, dest_root: str) -> bool:
+    """True if ``folder`` (of an output) really lies in SRC, outside DEST (DEST may be in SRC)."""
+    real = os.path.realpath(folder)
+    return within(real, src_root) and not within(real, dest_root)
 
 
 def _size(path: str) -> int:
@@ -515,7 +576,9 @@ def _exit_on_sigterm(signum: int, frame: object) -> None:
     os._exit(128 + signum)
 
 
-def init_worker(option_kwargs: dict[str, Any], block_size: int) -> None:
+def init_worker(
+    option_kwargs: dict[str, Any], block_size: int, roots: tuple[str, str] | None = None
+) -> None:
     """Pool initializer: build the options and load the tables once per worker."""
     import signal
 
@@ -529,7 +592,7 @@ def init_worker(option_kwargs: dict[str, Any], block_size: int) -> None:
         prepare(options)  # load the table(s) and model once per worker, not per file
     except Exception:
         pass  # a real problem resurfaces, per file, in the report
-    _WORKER.update(options=options, block_size=block_size)
+    _WORKER.update(options=options, block_size=block_size, roots=roots)
     from unspin.process import tune_gc
 
     tune_gc()
@@ -538,7 +601,9 @@ def init_worker(option_kwargs: dict[str, Any], block_size: int) -> None:
 def work(task: tuple[str, str, str]) -> FileResult:
     """Pool task: repair one file with the worker's options."""
     src, dest, rel = task
-    return repair_file(src, dest, rel, _WORKER["options"], _WORKER["block_size"])
+    return repair_file(
+        src, dest, rel, _WORKER["options"], _WORKER["block_size"], _WORKER.get("roots")
+    )
 
 
 def work_chunk(tasks: list[tuple[str, str, str]]) -> list[FileResult]:
@@ -650,9 +715,15 @@ class Progress:
 
 
 class Report:
-    """``--report FILE``: JSON Lines, or CSV if the name ends with ``.csv``; written atomically."""
+    """``--report FILE``: JSON Lines, or CSV if the name ends with ``.csv``; written atomically.
+
+    A row that cannot be written never stops the run: the report stops there and :meth:`close`
+    raises :class:`OutputError`.
+    """
 
     def __init__(self, path: str) -> None:
+        self.path = path
+        self._failed: str | None = None
         self._writer = AtomicWriter(path)
         self._csv = path.lower().endswith(".csv")
         if self._csv:
@@ -665,21 +736,30 @@ class Report:
             self._flush_csv()
 
     def _flush_csv(self) -> None:
-        self._writer.write(self._buf.getvalue().encode("utf-8"))
+        self._writer.write(self._buf.getvalue().encode("utf-8", "backslashreplace"))
         self._buf.seek(0)
         self._buf.truncate()
 
     def add(self, result: FileResult) -> None:
-        rec = result.record()
-        if self._csv:
-            self._rows.writerow({k: "" if v is None else v for k, v in rec.items()})
-            self._flush_csv()
-        else:
-            import json
+        if self._failed is not None:
+            return
+        try:
+            rec = result.record()
+            if self._csv:
+                self._rows.writerow({k: "" if v is None else v for k, v in rec.items()})
+                self._flush_csv()
+            else:
+                import json
 
-            self._writer.write(json.dumps(rec, ensure_ascii=False).encode("utf-8") + b"\n")
+                line = json.dumps(rec, ensure_ascii=False) + "\n"
+                self._writer.write(line.encode("utf-8", "backslashreplace"))
+        except (OutputError, ValueError) as e:  # disk full; a closed file; a bug in a row
+            self._failed = e.args[0] if isinstance(e, OutputError) else f"{type(e).__name__}: {e}"
+            self._writer.discard()
 
     def close(self) -> None:
+        if self._failed is not None:
+            raise OutputError(self._failed, self.path)
         self._writer.commit()
 
     def discard(self) -> None:
@@ -721,8 +801,9 @@ class BatchSummary:
 
     def line(self) -> str:
         c = self.counts
+        files = "file" if self.total == 1 else "files"
         return (
-            f"{self.total} files: {c['repaired']} repaired, {c['clean']} clean, "
+            f"{self.total} {files}: {c['repaired']} repaired, {c['clean']} clean, "
             f"{c['failed']} failed ({c['skipped']} skipped)"
         )
 
@@ -748,6 +829,7 @@ def run_batch(
     import queue
 
     src_real, dest_real = os.path.realpath(src), os.path.realpath(dest)
+    roots = (src_real, dest_real)
     side: queue.SimpleQueue[FileResult] = queue.SimpleQueue()  # results decided by the walk
     counts = dict.fromkeys(STATUSES, 0)
     kinds: set[str] = set()
@@ -796,7 +878,7 @@ def run_batch(
         for (s_path, d_path, rel), _size in tasks():
             drain()
             try:
-                result = repair_file(s_path, d_path, rel, options, block_size)
+                result = repair_file(s_path, d_path, rel, options, block_size, roots)
             except BaseException:
                 # Ctrl-C just as the temporary file was created, before anything owned it
                 _remove_temps(d_path)
@@ -824,7 +906,7 @@ def run_batch(
         feed = _Throttle(chunks(), limit=jobs * 4)
         interrupted = False
         pool = multiprocessing.get_context("spawn").Pool(
-            jobs, initializer=init_worker, initargs=(option_kwargs, block_size)
+            jobs, initializer=init_worker, initargs=(option_kwargs, block_size, roots)
         )
         pids = _worker_pids(pool)
         try:

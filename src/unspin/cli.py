@@ -304,15 +304,17 @@ class UnifiedDiff:
         self.h_oc += len(ctx)
         self.h_nc += len(ctx)
         out: list[str] = []
-        if not self.header_done:
-            out.append(f"--- {self.names[0]}\n+++ {self.names[1]}\n")
+        head = b""
+        if not self.header_done:  # the names' own bytes, as diff writes them
+            old, new = map(os.fsencode, self.names)
+            head = b"--- " + old + b"\n+++ " + new + b"\n"
             self.header_done = True
         out.append(
             f"@@ -{_hunk_range(self.h_old, self.h_oc)} +{_hunk_range(self.h_new, self.h_nc)} @@\n"
         )
         for line in self.hunk:
             out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
-        self.out.write("".join(out).encode("utf-8"))
+        self.out.write(head + "".join(out).encode("utf-8"))
         self.hunk = None
         self.trail = []
 
@@ -422,17 +424,18 @@ class _FilterRun:
         self.explain_to_stderr = stdout_busy
 
     def run(self, files: tuple[str, ...]) -> ExitCode:
-        from .batch import InputError, OutputError
+        from .batch import InputError, OutputError, path_line
 
         for path in files:
             try:
                 self.one(path)
             except InputError as e:
-                name = "<stdin>" if path == STDIN_NAME else path
+                name = "<stdin>" if path == STDIN_NAME else path_line(path)
                 error(f"{name}: {e}")
                 self.codes.add(ExitCode.INPUT_ERROR)
             except OutputError as e:
-                error(f"cannot write {e.args[1] if len(e.args) > 1 else 'output'}: {e.args[0]}")
+                target = path_line(e.args[1]) if len(e.args) > 1 else "output"
+                error(f"cannot write {target}: {e.args[0]}")
                 self.codes.add(ExitCode.OUTPUT_ERROR)
                 if not (self.in_place or self.output):
                     break  # stdout is broken: nothing more can be written
@@ -451,24 +454,26 @@ class _FilterRun:
             OutputError,
             iter_blocks,
             open_input,
+            path_line,
             render,
             validate,
         )
 
         is_stdin = path == STDIN_NAME
         name = STDIN_NAME if is_stdin else path
-        if is_stdin:
-            try:
-                fp = click.get_binary_stream("stdin")
-            except RuntimeError:
-                raise InputError("standard input is closed") from None
-        else:
-            fp = open_input(path)
+        shown = path_line(name)  # for line-oriented output: --explain, --check
+        fp: IO[bytes] | None = None
         sink: Any = None
         target = ""
         json_open = False
         try:
-            if not is_stdin:
+            if is_stdin:
+                try:
+                    fp = click.get_binary_stream("stdin")
+                except RuntimeError:
+                    raise InputError("standard input is closed") from None
+            else:
+                fp = open_input(path)
                 try:
                     st = os.fstat(fp.fileno())
                 except OSError as e:
@@ -518,7 +523,7 @@ class _FilterRun:
                         for r in repairs:
                             line, col = locator.locate(r.start)
                             if self.explain:
-                                self._explain(name, line, col, r)
+                                self._explain(shown, line, col, r)
                             if self.json:
                                 self._json_repair(json_open, base, line, col, r)
                                 json_open = "more"
@@ -555,7 +560,7 @@ class _FilterRun:
                     self.codes.add(ExitCode.REPAIRS_FOUND)
                 if self.check:
                     s = "s" if nrepairs != 1 else ""
-                    _note(f"would repair {name} ({nrepairs} repair{s})\n")
+                    _note(f"would repair {shown} ({nrepairs} repair{s})\n")
             self.stdout.flush()
         except InputError as e:
             if self.json:
@@ -566,7 +571,7 @@ class _FilterRun:
         finally:
             if isinstance(sink, AtomicWriter):
                 sink.discard()
-            if not is_stdin:
+            if fp is not None and not is_stdin:
                 fp.close()
 
     def _write(self, sink: Any, data: bytes, target: str) -> None:
@@ -616,7 +621,9 @@ class _FilterRun:
     def _json_begin(self, name: str) -> None:
         import json
 
-        path = json.dumps(name, ensure_ascii=False)
+        from .batch import path_text
+
+        path = json.dumps(path_text(name), ensure_ascii=False)
         head = f'{{"schema": "{JSON_SCHEMA}", "path": {path}, "repairs": ['
         self.stdout.write(head.encode("utf-8"))
 
@@ -771,7 +778,9 @@ def fix(ctx: click.Context, files: tuple[str, ...], **params: Any) -> NoReturn:
         except OSError:
             pass
         if same:
-            error(f"output {output} is the input file; use --in-place to rewrite it")
+            from .batch import path_line
+
+            error(f"output {path_line(output)} is the input file; use --in-place to rewrite it")
             ctx.exit(ExitCode.USAGE)
     kwargs = _option_kwargs(params)
     from .batch import BLOCK_SIZE
@@ -829,6 +838,18 @@ def batch(ctx: click.Context, src: str, dest: str, **params: Any) -> NoReturn:
         raise click.UsageError("DEST must differ from SRC (SRC is never modified)")
     if src_real.startswith(dest_real + os.sep):
         raise click.UsageError("SRC must not be inside DEST (outputs could land in SRC)")
+    if params["report"]:
+        from .batch import path_line, within
+
+        report_real = os.path.realpath(params["report"])
+        for root, label, what in ((src_real, "SRC", "a source"), (dest_real, "DEST", "an output")):
+            if within(report_real, root):
+                name = path_line(params["report"])
+                error(
+                    f"--report {name} is inside {label} (it could replace {what}); "
+                    "put it elsewhere"
+                )
+                ctx.exit(ExitCode.USAGE)
     kwargs = _option_kwargs(params)
     ctx.exit(_guard(lambda: _run_batch(src, dest, kwargs, params)))
 
@@ -849,6 +870,7 @@ def _run_batch(src: str, dest: str, kwargs: dict[str, Any], params: dict[str, An
         Report,
         count_files,
         os_error_message,
+        path_line,
         run_batch,
         stderr_is_tty,
     )
@@ -857,14 +879,14 @@ def _run_batch(src: str, dest: str, kwargs: dict[str, Any], params: dict[str, An
     try:
         os.makedirs(dest, exist_ok=True)
     except OSError as e:
-        error(f"cannot create {dest}: {os_error_message(e)}")
+        error(f"cannot create {path_line(dest)}: {os_error_message(e)}")
         return ExitCode.OUTPUT_ERROR
     report = None
     if params["report"]:
         try:
             report = Report(params["report"])
         except OutputError as e:
-            error(f"cannot write {params['report']}: {e.args[0]}")
+            error(f"cannot write {path_line(params['report'])}: {e.args[0]}")
             return ExitCode.OUTPUT_ERROR
     show = stderr_is_tty() and not params["quiet"]
     total_files = total_bytes = 0
@@ -873,7 +895,7 @@ def _run_batch(src: str, dest: str, kwargs: dict[str, Any], params: dict[str, An
     progress = Progress(sys.stderr, show, total_files, total_bytes)
 
     def on_error(result: Any) -> None:
-        error(f"{os.path.join(src, result.path)}: {result.error}")
+        error(f"{path_line(os.path.join(src, result.path))}: {result.error}")
 
     jobs = params["jobs"] or _cpu_count()
     try:
@@ -902,7 +924,7 @@ def _run_batch(src: str, dest: str, kwargs: dict[str, Any], params: dict[str, An
         try:
             report.close()
         except OutputError as e:
-            error(f"cannot write {params['report']}: {e.args[0]}")
+            error(f"cannot write {path_line(params['report'])}: {e.args[0]}")
             codes.add(ExitCode.OUTPUT_ERROR)
     if summary.fatal:
         error(summary.fatal)

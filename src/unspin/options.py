@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 #: Repairs below this confidence are not applied unless the caller asks for them.
 DEFAULT_MIN_CONFIDENCE = 0.5
 
 QuotePolicy = Literal["auto", "repair", "protect"]
+
+#: Ids of the built-in rules (:mod:`unspin.builtin`), which ``disable`` accepts besides table ids.
+BUILTIN_RULES = frozenset(
+    {
+        "number.word_digits",
+        "number.currency",
+        "number.range",
+        "number.compound",
+        "number.unit",
+        "number.percent",
+        "number.percent_sign",
+        "function.perfect_failed_to",
+        "name.entity",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -21,8 +37,8 @@ class Options:
     - ``table``: a TSV file that *replaces* the bundled synonym table.
     - ``extra_tables``: TSV files whose rows are *added* to the table (a row with an existing
       id replaces it).
-    - ``disable``: rule ids, or family names (the part of an id before the first ``.``), that
-      must not fire.
+    - ``disable``: rule ids (of the table(s) in use, or built-in), or family names (the part of
+      an id before the first ``.``), that must not fire; an unknown one raises ``ValueError``.
     - ``quotes``: ``"auto"`` (default) repairs inside quotation marks only when the quoted text
       itself carries spinner artifacts; ``"protect"`` never touches quoted speech; ``"repair"``
       treats it like narrative.
@@ -50,7 +66,66 @@ class Options:
         if isinstance(self.disable, str):
             object.__setattr__(self, "disable", frozenset({self.disable}))
         else:
-            object.__setattr__(self, "disable", frozenset(self.disable))
+            try:
+                if isinstance(self.disable, bytes | bytearray):
+                    raise TypeError
+                object.__setattr__(self, "disable", frozenset(self.disable))
+            except TypeError:
+                raise TypeError(
+                    "disable must be a rule id, a family name or a collection of them, "
+                    f"got {self.disable!r}"
+                ) from None
+        if self.disable:
+            _check_disable(self)
+
+
+def _check_disable(options: Options) -> None:
+    """Raise ``ValueError`` naming every ``disable`` value that matches no rule or family.
+
+    Families and built-in ids are checked first; the table(s) are loaded only for the rest.
+    """
+    from .errors import TableError
+    from .table import FAMILIES, load_table
+
+    bad = [d for d in options.disable if not isinstance(d, str)]
+    if bad:
+        raise TypeError(f"disable takes strings (rule ids or family names), got {bad[0]!r}")
+    unknown = options.disable - FAMILIES - BUILTIN_RULES
+    if not unknown:
+        return
+    try:
+        ids = set(_ids(load_table(options.table)) if options.table is not None else _default_ids())
+        for extra in options.extra_tables:
+            ids |= _ids(load_table(extra))
+    except TableError:
+        return  # the table's own error is reported where it is used
+    unknown = sorted(unknown - ids)
+    if not unknown:
+        return
+    import difflib
+
+    known = sorted(FAMILIES | BUILTIN_RULES | ids)
+    hints = []
+    for d in unknown:
+        close = " or ".join(map(repr, difflib.get_close_matches(d, known, n=3)))
+        hints.append(f"{d!r} (did you mean {close}?)" if close else repr(d))
+    raise ValueError(
+        f"unknown rule or family in disable: {', '.join(hints)}; disable takes a rule id of the "
+        f"table(s) in use, a family name ({', '.join(sorted(FAMILIES))}) or a built-in rule id "
+        f"({', '.join(sorted(BUILTIN_RULES))})"
+    )
+
+
+def _ids(rules: tuple[Any, ...]) -> frozenset[str]:
+    return frozenset(r.id for r in rules)
+
+
+@functools.cache
+def _default_ids() -> frozenset[str]:
+    """Rule ids of the bundled table."""
+    from .table import default_table
+
+    return _ids(default_table())
 
 
 def make_options(options: Options | None = None, **overrides: object) -> Options:
