@@ -119,3 +119,29 @@ def test_candidates_next_to_a_likely_repair_are_judged_beside_its_original() -> 
         compiled.left_cache.clear()
         compiled.right_cache.clear()
     assert changed >= 10  # the second look moves confidences in most of these texts
+
+
+def test_a_row_without_counted_artifacts_has_no_seen_context(tmp_path: Path) -> None:
+    """A row of your own whose spun form the training text holds (with other originals) is not
+    judged by seen-context counts: its artifacts were never counted, so "k of n times the
+    spinner's here" would read 0 of n. The prior of the row decides, as the table documents."""
+    from unspin.options import Options
+    from unspin.table import default_table, phrase_key
+
+    model = load_model()
+    # a spun form of the bundled table seen in training after "the"
+    rule = next(r for r in default_table()
+                if len(phrase_key(r.spun)) == 1 and model.side.get(f"{r.spun}\t<the", 0) >= 3)
+    assert model.seen_side(rule.spun, rule.original, "<", "the")[0] >= 3
+    mine = tmp_path / "mine.tsv"
+    mine.write_text("id\tspun\toriginal\tfamily\tguard\tprotect\tprior\tcount\tnote\n"
+                    f"everyday.mine\t{rule.spun}\tnonesuch\teveryday\t\t\t0.9\t0\tmine\n",
+                    encoding="utf-8")
+    assert model.seen_side(rule.spun, "nonesuch", "<", "the") == (0, 0)
+    text = f"Officials said the {rule.spun} was discussed on Monday."
+    compiled = engine._compiled_for(Options(extra_tables=(str(mine),)))
+    got = {(i, j, k): c for i, j, k, c in _reference(text, compiled)}
+    cands = engine._candidates(text, Tokens(text), compiled, [(0, 1.0)], restore_neighbours=False)
+    assert any(c.entry.rule.id == "everyday.mine" for c in cands)
+    for c in cands:
+        assert c.confidence == got[c.i, c.j, c.entry.index]

@@ -254,13 +254,17 @@ def _term_constants(
     def counts(kind: str, key: str) -> dict[str, int]:
         return index[kind].get(key, _NO_COUNTS)
 
+    # seen context only for pairs whose artifacts were counted (see Model.seen_side)
+    seen = (e.spun, e.original) in model.rule_stats
     left = (counts("before", s0), counts("before", o0),
             math.exp(lp_s), math.exp(lp_o),
-            counts("side", e.spun_text + "\t<"), counts("side", k_prefix + "<"), gen,
+            counts("side", e.spun_text + "\t<") if seen else _NO_COUNTS,
+            counts("side", k_prefix + "<") if seen else _NO_COUNTS, gen,
             counts("general_before", o0), counts("general_before", s0))
     right = (counts("after", s1), counts("after", o1),
              ctx.unigrams.get(s1, 0), ctx.unigrams.get(o1, 0),
-             counts("side", e.spun_text + "\t>"), counts("side", k_prefix + ">"), gen,
+             counts("side", e.spun_text + "\t>") if seen else _NO_COUNTS,
+             counts("side", k_prefix + ">") if seen else _NO_COUNTS, gen,
              counts("general_after", o1), counts("general_after", s1))
     return logits, left, right
 

@@ -274,7 +274,11 @@ class Model:
 
     def seen_side(self, spun: str, original: str, side: str, word: str) -> tuple[int, int]:
         """How often training text had ``spun`` with ``word`` on this side (``<`` left, ``>``
-        right), and how many of those were artifacts of ``original``."""
+        right), and how many of those were artifacts of ``original``. (0, 0) for a pair whose
+        artifacts were not counted (a row of your own, or a curated row the alignment split): its
+        zero artifacts would say "never the spinner's here" without having looked."""
+        if (tuple(spun.split(" ")), tuple(original.split(" "))) not in self.rule_stats:
+            return 0, 0
         k = spun + "\t" + side + word
         return self.side.get(k, 0), self.side.get(original + "\t" + k, 0)
 
@@ -375,7 +379,7 @@ def model_dir() -> Path:
 
 
 #: Bump when the layout of anything pickled into the cache changes.
-CACHE_VERSION = 35
+CACHE_VERSION = 36
 
 
 @functools.cache
