@@ -609,3 +609,20 @@ def test_interrupt_while_the_temporary_file_is_made_leaves_none(tmp_path: Path, 
     with pytest.raises(KeyboardInterrupt):
         batch.AtomicWriter(str(dest / "b.txt"))
     assert list(dest.iterdir()) == []
+
+
+def test_matching_names_that_are_not_regular_files_are_reported(engine, src: Path, tmp_path: Path) -> None:
+    """A broken symbolic link or a FIFO that matches the glob is a failed file in the report
+    (reading a FIFO could block the run), not silently left out; the run goes on."""
+    (src / "gone.txt").symlink_to(src / "nowhere.txt")
+    os.mkfifo(src / "pipe.txt")
+    (src / "linked_dir.txt").symlink_to(src / "2024", target_is_directory=True)  # not entered
+    report = tmp_path / "r.jsonl"
+    r = run([str(src), str(tmp_path / "d"), "-j", "1", "--report", str(report)])
+    assert r.exit_code == ExitCode.INPUT_ERROR
+    rows = {row["path"]: row for row in map(json.loads, report.read_text().splitlines())}
+    assert rows["gone.txt"]["status"] == rows["pipe.txt"]["status"] == "failed"
+    assert rows["gone.txt"]["error"] == "broken symbolic link"
+    assert rows["pipe.txt"]["error"] == "not a regular file"
+    assert "linked_dir.txt" not in rows
+    assert rows["2024/jan/a.txt"]["status"] == "repaired"

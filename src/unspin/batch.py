@@ -649,8 +649,10 @@ def walk(root: str, patterns: tuple[str, ...], skip: frozenset[str] = frozenset(
 
     Files come in directory order (not sorted: a flat folder of a million files must not be
     held in memory); subdirectories are visited in name order, depth first. ``rel`` uses ``/``;
-    unreadable directories come out as ``(rel, 0, message)``. Directories whose real path is in
-    ``skip`` (DEST inside SRC) and symlinked directories are not entered.
+    unreadable directories come out as ``(rel, 0, message)``, and so do matching names that are
+    not regular files (a broken symbolic link, a FIFO): reported, not silently left out.
+    Directories whose real path is in ``skip`` (DEST inside SRC) and symlinked directories are not
+    entered.
     """
     stack = [""]
     while stack:
@@ -669,8 +671,14 @@ def walk(root: str, patterns: tuple[str, ...], skip: frozenset[str] = frozenset(
                     if entry.is_dir(follow_symlinks=False):
                         if os.path.realpath(entry.path) not in skip:
                             subdirs.append(rel)
-                    elif entry.is_file() and _matches(rel, entry.name, patterns):
+                    elif not _matches(rel, entry.name, patterns) or entry.is_dir():
+                        continue  # not asked for, or a symlinked directory (not entered)
+                    elif entry.is_file():
                         yield rel, entry.stat().st_size, None
+                    elif entry.is_symlink() and not os.path.exists(entry.path):
+                        yield rel, 0, "broken symbolic link"
+                    else:  # a FIFO, a socket or a device: reading it could block or never end
+                        yield rel, 0, "not a regular file"
                 except FileNotFoundError:
                     yield rel, 0, VANISHED
                 except OSError as e:
