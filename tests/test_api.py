@@ -132,6 +132,9 @@ def test_misspelt_option_is_a_type_error(func, kw) -> None:
         ("quotes", "x"),
         ("quotes", "PROTECT"),
         ("quotes", None),
+        ("use_document_model", "no"),
+        ("use_document_model", 0),
+        ("use_document_model", None),
     ],
     ids=lambda v: repr(v),
 )

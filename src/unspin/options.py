@@ -57,6 +57,8 @@ class Options:
         mc = self.min_confidence
         if isinstance(mc, bool) or not isinstance(mc, int | float) or not 0.0 <= mc <= 1.0:
             raise ValueError(f"min_confidence must be a number in [0, 1], got {mc!r}")
+        if self.use_document_model is not True and self.use_document_model is not False:  # "no"
+            raise ValueError(f"use_document_model must be True or False, got {self.use_document_model!r}")
         if self.quotes not in ("auto", "repair", "protect"):
             raise ValueError(f"quotes must be 'auto', 'repair' or 'protect', got {self.quotes!r}")
         if isinstance(self.extra_tables, str | os.PathLike):
