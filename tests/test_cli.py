@@ -55,6 +55,12 @@ def engine(monkeypatch: pytest.MonkeyPatch) -> FakeEngine:
     return fake
 
 
+def _bash(command: str, timeout: float = 60) -> subprocess.CompletedProcess[bytes]:
+    """Run ``command`` in bash (for redirections such as ``<&-`` and ``PIPESTATUS``)."""
+    return subprocess.run(command, shell=True, executable="/bin/bash", capture_output=True,
+                          timeout=timeout, check=False)
+
+
 def run(args: list[str], stdin: bytes = b""):
     return CliRunner().invoke(cli, args, input=stdin, catch_exceptions=False)
 
@@ -639,14 +645,7 @@ def test_json_has_a_record_for_inputs_that_cannot_be_opened(
     assert all(d["repairs"] == [] for d in records)
     assert [d["spin_score"] for d in records[:2]] == [None, None]
     assert len(r.stderr.splitlines()) == 2  # the error lines are still written
-    p = subprocess.run(
-        f"'{sys.executable}' -m unspin --format json <&-",
-        shell=True,
-        executable="/bin/bash",
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
+    p = _bash(f"'{sys.executable}' -m unspin --format json <&-")
     assert p.returncode == ExitCode.INPUT_ERROR
     assert json.loads(p.stdout)["error"] == "standard input is closed"
 
@@ -775,14 +774,8 @@ def test_python_m_unspin_dev_full() -> None:
 def test_python_m_unspin_broken_pipe(tmp_path: Path) -> None:
     big = tmp_path / "big.txt"
     big.write_bytes(b"Plain words on a line.\n\n" * 80_000)  # ~2 MB
-    p = subprocess.run(
-        f"'{sys.executable}' -m unspin --block-size 65536 '{big}' | head -c 1 >/dev/null; "
-        'echo "rc=${PIPESTATUS[0]}"',
-        shell=True,
-        executable="/bin/bash",
-        capture_output=True,
-        timeout=120,
-    )
+    p = _bash(f"'{sys.executable}' -m unspin --block-size 65536 '{big}' | head -c 1 >/dev/null; "
+              'echo "rc=${PIPESTATUS[0]}"', timeout=120)
     assert p.stdout.strip() == b"rc=141"
     assert p.stderr == b""  # no traceback, no "Exception ignored"
 
@@ -858,12 +851,5 @@ def test_output_is_rebuilt_from_the_reported_repairs(monkeypatch) -> None:
     ],
 )
 def test_closed_standard_streams(redirect: str, code: int, message: bytes) -> None:
-    p = subprocess.run(
-        f"echo hi | '{sys.executable}' -m unspin {redirect}; echo \"rc=$?\" >&2",
-        shell=True,
-        executable="/bin/bash",
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
+    p = _bash(f"echo hi | '{sys.executable}' -m unspin {redirect}; echo \"rc=$?\" >&2")
     assert p.stderr == message + f"rc={int(code)}\n".encode()
