@@ -145,3 +145,34 @@ def test_a_row_without_counted_artifacts_has_no_seen_context(tmp_path: Path) -> 
     assert any(c.entry.rule.id == "everyday.mine" for c in cands)
     for c in cands:
         assert c.confidence == got[c.i, c.j, c.entry.index]
+
+
+def test_rows_of_your_own_are_judged_by_their_prior(tmp_path: Path) -> None:
+    """A bundled row copied unchanged into a table of your own scores as before; given another
+    prior, it is judged by that prior, not by the training counts of the same pair."""
+    from unspin.options import Options
+    from unspin.table import default_table
+
+    model = load_model()
+    rule = next(r for r in default_table() if r.count >= 3 and not r.guard and not r.protect
+                and len(r.spun.split()) == 1 and r.spun.isalpha())
+    header = "id\tspun\toriginal\tfamily\tguard\tprotect\tprior\tcount\tnote\n"
+
+    def confidence(prior: str | None) -> float:
+        options = Options(use_document_model=False, min_confidence=0.0)
+        if prior is not None:
+            mine = tmp_path / f"mine-{prior}.tsv"
+            mine.write_text(header + "\t".join([rule.id, rule.spun, rule.original, rule.family, "",
+                                                "", prior, str(rule.count), rule.note]) + "\n",
+                            encoding="utf-8")
+            options = Options(use_document_model=False, min_confidence=0.0, extra_tables=(str(mine),))
+        text = f"Officials said the {rule.spun} was discussed on Monday."
+        return next(c.confidence for c in engine.candidates(text, options) if c.rule == rule.id)
+
+    pair = (tuple(rule.spun.lower().split()), tuple(rule.original.lower().split()))
+    assert model.rule_stats.get(pair) is not None  # the pair has training counts
+    bundled = confidence(None)
+    assert confidence(f"{rule.prior:g}") == bundled
+    low, high = confidence("0.05"), confidence("0.95")
+    assert low < high
+    assert low < bundled

@@ -161,9 +161,12 @@ def compile_rules(rules: tuple[Rule, ...], model: Model) -> Compiled:
     w = model.combiner
     ctx = model.context
     grouped: dict[Key, list[Entry]] = {}
+    # Rows of your own (new, or a bundled row with another prior): judged by the prior you gave,
+    # not by the training counts of the same pair
+    own = {r.id for r in rules if _row_identity(r) not in _bundled_rows()}
     for r in rules:
         s, o = phrase_key(r.spun), phrase_key(r.original)
-        stats = model.rule_stats.get((s, o))
+        stats = None if r.id in own else model.rule_stats.get((s, o))
         shift = max(-3.0, min(3.0, model.domain_shift(o) - model.domain_shift(s)))
         priors = tuple(entry_prior(r, stats, shift, c) for c in CASES)
         if max(priors) < PRUNE_PRIOR and stats is not None:
@@ -194,7 +197,7 @@ def compile_rules(rules: tuple[Rule, ...], model: Model) -> Compiled:
     index = _by_neighbour(model)
     scoring = {}
     for k, v in entries.items():
-        per_entry = [(e, *_term_constants(e, model, index)) for e in v]
+        per_entry = [(e, *_term_constants(e, model, index, e.rule.id not in own)) for e in v]
         scoring[k] = tuple(
             tuple((e.index, e.index * len(CASES) + ci,
                    bool(e.rule.guard or e.rule.protect or implicitly_guarded(e.rule)),
@@ -228,8 +231,20 @@ def _trie(phrases) -> dict[str, tuple[Key | None, dict | None]]:  # type: ignore
     return freeze(root)
 
 
+def _row_identity(r: Rule) -> tuple:
+    return (r.id, r.spun, r.original, r.guard, r.protect, r.prior)
+
+
+@functools.cache
+def _bundled_rows() -> frozenset[tuple]:
+    """The rows of the bundled table, as :func:`_row_identity` sees them."""
+    from .table import default_table
+
+    return frozenset(map(_row_identity, default_table()))
+
+
 def _term_constants(
-    e: Entry, model: Model, index: dict[str, dict[str, dict[str, int]]]
+    e: Entry, model: Model, index: dict[str, dict[str, dict[str, int]]], counted: bool = True
 ) -> tuple[tuple, tuple, tuple]:
     """What the left and right context terms of ``e`` need that does not depend on the neighbour:
     the engine evaluates ``model.left_gain``, ``side_gain`` and ``GeneralLM.left_gain`` (and their
@@ -254,8 +269,9 @@ def _term_constants(
     def counts(kind: str, key: str) -> dict[str, int]:
         return index[kind].get(key, _NO_COUNTS)
 
-    # seen context only for pairs whose artifacts were counted (see Model.seen_side)
-    seen = (e.spun, e.original) in model.rule_stats
+    # seen context only for pairs whose artifacts were counted (see Model.seen_side), and not for
+    # rows of your own (``counted`` False: see compile_rules)
+    seen = counted and (e.spun, e.original) in model.rule_stats
     left = (counts("before", s0), counts("before", o0),
             math.exp(lp_s), math.exp(lp_o),
             counts("side", e.spun_text + "\t<") if seen else _NO_COUNTS,

@@ -379,7 +379,7 @@ def model_dir() -> Path:
 
 
 #: Bump when the layout of anything pickled into the cache changes.
-CACHE_VERSION = 36
+CACHE_VERSION = 37
 
 
 @functools.cache
