@@ -164,9 +164,12 @@ def compile_rules(rules: tuple[Rule, ...], model: Model) -> Compiled:
     # Rows of your own (new, or a bundled row with another prior): judged by the prior you gave,
     # not by the training counts of the same pair
     own = {r.id for r in rules if _row_identity(r) not in _bundled_rows()}
+    counted: set[str] = set()  # ids of the rows judged by training counts
     for r in rules:
         s, o = phrase_key(r.spun), phrase_key(r.original)
         stats = None if r.id in own else model.rule_stats.get((s, o))
+        if stats is not None:
+            counted.add(r.id)
         shift = max(-3.0, min(3.0, model.domain_shift(o) - model.domain_shift(s)))
         priors = tuple(entry_prior(r, stats, shift, c) for c in CASES)
         if max(priors) < PRUNE_PRIOR and stats is not None:
@@ -197,7 +200,7 @@ def compile_rules(rules: tuple[Rule, ...], model: Model) -> Compiled:
     index = _by_neighbour(model)
     scoring = {}
     for k, v in entries.items():
-        per_entry = [(e, *_term_constants(e, model, index, e.rule.id not in own)) for e in v]
+        per_entry = [(e, *_term_constants(e, model, index, e.rule.id in counted)) for e in v]
         scoring[k] = tuple(
             tuple((e.index, e.index * len(CASES) + ci,
                    bool(e.rule.guard or e.rule.protect or implicitly_guarded(e.rule)),
@@ -244,7 +247,7 @@ def _bundled_rows() -> frozenset[tuple]:
 
 
 def _term_constants(
-    e: Entry, model: Model, index: dict[str, dict[str, dict[str, int]]], counted: bool = True
+    e: Entry, model: Model, index: dict[str, dict[str, dict[str, int]]], counted: bool
 ) -> tuple[tuple, tuple, tuple]:
     """What the left and right context terms of ``e`` need that does not depend on the neighbour:
     the engine evaluates ``model.left_gain``, ``side_gain`` and ``GeneralLM.left_gain`` (and their
@@ -269,18 +272,17 @@ def _term_constants(
     def counts(kind: str, key: str) -> dict[str, int]:
         return index[kind].get(key, _NO_COUNTS)
 
-    # seen context only for pairs whose artifacts were counted (see Model.seen_side), and not for
-    # rows of your own (``counted`` False: see compile_rules)
-    seen = counted and (e.spun, e.original) in model.rule_stats
+    # seen context only for rows judged by training counts (``counted``, see compile_rules and
+    # Model.seen_side): a row without them never had its artifacts counted
     left = (counts("before", s0), counts("before", o0),
             math.exp(lp_s), math.exp(lp_o),
-            counts("side", e.spun_text + "\t<") if seen else _NO_COUNTS,
-            counts("side", k_prefix + "<") if seen else _NO_COUNTS, gen,
+            counts("side", e.spun_text + "\t<") if counted else _NO_COUNTS,
+            counts("side", k_prefix + "<") if counted else _NO_COUNTS, gen,
             counts("general_before", o0), counts("general_before", s0))
     right = (counts("after", s1), counts("after", o1),
              ctx.unigrams.get(s1, 0), ctx.unigrams.get(o1, 0),
-             counts("side", e.spun_text + "\t>") if seen else _NO_COUNTS,
-             counts("side", k_prefix + ">") if seen else _NO_COUNTS, gen,
+             counts("side", e.spun_text + "\t>") if counted else _NO_COUNTS,
+             counts("side", k_prefix + ">") if counted else _NO_COUNTS, gen,
              counts("general_after", o1), counts("general_after", s1))
     return logits, left, right
 
@@ -681,14 +683,19 @@ def analyze_text(text: str, options: Options) -> Analysis:
     return Analysis(current, tuple(repairs), first.spin_score)
 
 
+def _shifts(repairs: list[Repair]) -> list[int]:
+    """How far the ``repairs`` (sorted) move the input: entry k is the shift of an offset after
+    the first k repairs and before the next one."""
+    out = [0]
+    for r in repairs:
+        out.append(out[-1] + len(r.replacement) - (r.end - r.start))
+    return out
+
+
 def _in_output(spans: list[tuple[int, int]], repairs: list[Repair]) -> Spans:
     """Input ``spans`` that no repair touches, as offsets into the text the ``repairs`` (sorted)
     make."""
-    ends, shifts, shift = [], [0], 0
-    for r in repairs:
-        ends.append(r.end)
-        shift += len(r.replacement) - (r.end - r.start)
-        shifts.append(shift)
+    ends, shifts = [r.end for r in repairs], _shifts(repairs)
     out = Spans()
     for a, b in sorted(spans):
         k = bisect.bisect_right(ends, a)  # the repairs that end by ``a`` move it
@@ -705,15 +712,13 @@ def _chained(base: list[Repair], later: list[Repair]) -> list[tuple[Repair, Repa
         return []
     starts = [n.start for n in later]
     out = []
-    shift = 0
-    for r in base:
+    for r, shift in zip(base, _shifts(base), strict=False):  # the shift before each repair
         a = r.start + shift
         b = a + len(r.replacement)
         k = bisect.bisect_left(starts, a)
         while k < len(later) and later[k].end <= b:
             out.append((r, later[k]))
             k += 1
-        shift += len(r.replacement) - (r.end - r.start)
     return out
 
 
