@@ -176,3 +176,25 @@ def test_rows_of_your_own_are_judged_by_their_prior(tmp_path: Path) -> None:
     low, high = confidence("0.05"), confidence("0.95")
     assert low < high
     assert low < bundled
+
+
+def test_a_table_compiled_with_its_own_model_keeps_its_counts() -> None:
+    """``compile_rules`` judges rows by the model's training counts unless told which rows are
+    your own: the build compiles a new table (whose rows are no bundled rows) against the model
+    learned with it, to drop the rows that can never fire."""
+    import dataclasses
+
+    from unspin.table import default_table
+
+    model = load_model()
+    rule = next(r for r in default_table() if r.count >= 3)
+    other = dataclasses.replace(rule, prior=0.05)  # as a rebuilt table may state it
+    as_built = engine.compile_rules((other,), model)
+    bundled = engine.compile_rules((rule,), model)
+    yours = engine.compile_rules((other,), model, own=frozenset({other.id}))
+
+    def priors(compiled: engine.Compiled) -> tuple[float, ...]:
+        return next(e for v in compiled.entries.values() for e in v).priors
+
+    assert priors(as_built) == priors(bundled)
+    assert priors(yours) != priors(bundled)

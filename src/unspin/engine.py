@@ -153,17 +153,18 @@ class Candidate:
     confidence: float
 
 
-def compile_rules(rules: tuple[Rule, ...], model: Model) -> Compiled:
-    """Index rules by spun phrase, with their priors and constant score terms."""
+def compile_rules(
+    rules: tuple[Rule, ...], model: Model, own: frozenset[str] = frozenset()
+) -> Compiled:
+    """Index rules by spun phrase, with their priors and constant score terms. ``own``: ids of
+    rows of your own (see :func:`_own_rows`), judged by the prior they give, not by the training
+    counts of the same pair."""
     from .guards import implicitly_guarded
     from .table import phrase_key
 
     w = model.combiner
     ctx = model.context
     grouped: dict[Key, list[Entry]] = {}
-    # Rows of your own (new, or a bundled row with another prior): judged by the prior you gave,
-    # not by the training counts of the same pair
-    own = {r.id for r in rules if _row_identity(r) not in _bundled_rows()}
     counted: set[str] = set()  # ids of the rows judged by training counts
     for r in rules:
         s, o = phrase_key(r.spun), phrase_key(r.original)
@@ -244,6 +245,15 @@ def _bundled_rows() -> frozenset[tuple]:
     from .table import default_table
 
     return frozenset(map(_row_identity, default_table()))
+
+
+def _own_rows(rules: tuple[Rule, ...]) -> frozenset[str]:
+    """Ids of the rows of a table in use that are not a bundled row as it is (new, or with
+    another prior): rows of your own, for :func:`compile_rules`. The bundled table is the one
+    the model was learned with; a table being built (``build.drop_dead_rows``) is compiled with
+    its own model and no rows of your own."""
+    bundled = _bundled_rows()
+    return frozenset(r.id for r in rules if _row_identity(r) not in bundled)
 
 
 def _term_constants(
@@ -590,7 +600,7 @@ def _compiled_for(options: Options) -> Compiled:
 
 @functools.lru_cache(maxsize=8)
 def _compiled_cached(rules: tuple[Rule, ...]) -> Compiled:
-    return compile_rules(rules, load_model())
+    return compile_rules(rules, load_model(), _own_rows(rules))
 
 
 _QUOTED = re.compile(r"“[^“”\n]*”|\"[^\"\n]*\"")
