@@ -184,27 +184,23 @@ def build(corpus: Path, repo: Path, min_count: int, split: str = "all", out: Pat
             o = d.events.get((i, j))
             if o is not None and o not in index[s]:
                 o = None
-            if (i, j) in d.dominated:
-                # where a longer row explains the edit, the shorter one's rate is other evidence:
-                # it counts, but little (see DOMINATED_WEIGHT), and not as seen context
-                st.occ[(s, case)] += wgt * DOMINATED_WEIGHT
+            # where a longer row explains the edit, the shorter one's rate is other evidence: it
+            # counts, but little (see DOMINATED_WEIGHT), and not as seen context
+            dominated = (i, j) in d.dominated
+            f = DOMINATED_WEIGHT if dominated else 1
+            st.occ[(s, case)] += wgt * f
+            if news:
+                st.news_occ[(s, case)] += f
+            if o is not None:
+                st.sub[(s, o, case)] += wgt * f
                 if news:
-                    st.news_occ[(s, case)] += DOMINATED_WEIGHT
-                if o is not None:
-                    st.sub[(s, o, case)] += wgt * DOMINATED_WEIGHT
-                    if news:
-                        st.news_sub[(s, o, case)] += DOMINATED_WEIGHT
+                    st.news_sub[(s, o, case)] += f
+            if dominated:
                 continue
-            st.occ[(s, case)] += wgt
             kl, kr = side_keys(s, *neighbours(d.spun, d.toks, i, j))
             st.side[kl] += wgt
             st.side[kr] += wgt
-            if news:
-                st.news_occ[(s, case)] += 1
             if o is not None:
-                st.sub[(s, o, case)] += wgt
-                if news:
-                    st.news_sub[(s, o, case)] += 1
                 os_ = " ".join(o) + "\t"
                 st.side[os_ + kl] += wgt
                 st.side[os_ + kr] += wgt
