@@ -532,6 +532,89 @@ def mixed_documents(corpus: Path, split: str, restorer: Restorer) -> dict[str, A
             "kept_share": round(kept / own_total, 3) if own_total else None}
 
 
+#: Confidence bins of :func:`calibration`: [0.3, 0.4), ..., [0.9, 1.0].
+CALIBRATION_BINS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+def repair_outcomes(spun: str, original: str, repairs: Iterable[Any]) -> list[tuple[float, bool, bool]]:
+    """(confidence, exact, closer) of each repair applied on its own: ``exact`` when its edit is
+    one of the gold edits (what edit precision counts), ``closer`` when it lowers the word-level
+    edit distance to the original (what error reduction counts). A repair of one word of a spun
+    block of two ("wholesome younger" -> "healthy younger" for "healthy young") is closer, not
+    exact."""
+    from unspin import apply_repairs
+
+    ts, to = toks(spun), toks(original)
+    gold, before = edits(ts, to), Levenshtein.distance(ts, to)
+    out = []
+    for r in repairs:
+        tr = toks(apply_repairs(spun, [r]))
+        out.append((r.confidence, edits(ts, tr) <= gold, Levenshtein.distance(tr, to) < before))
+    return out
+
+
+def calibration(corpus: Path, split: str, **options: Any) -> list[dict[str, Any]]:
+    """Per confidence bin (see :data:`CALIBRATION_BINS`), over the pairs of ``split``: how many
+    repairs ``unspin.analyze`` makes at ``min_confidence`` 0.3, and the share of them that are
+    exact and that bring the text closer (see :func:`repair_outcomes`)."""
+    import unspin
+
+    opts = unspin.Options(**{**options, "min_confidence": CALIBRATION_BINS[0]})
+    rows = [[0, 0, 0] for _ in CALIBRATION_BINS]
+    for pr in find_pairs(corpus, split):
+        spun = pr.spun.read_text(encoding="utf-8")
+        orig = pr.original.read_text(encoding="utf-8")
+        for conf, exact, closer in repair_outcomes(spun, orig, unspin.analyze(spun, opts).repairs):
+            k = sum(conf >= b for b in CALIBRATION_BINS) - 1
+            rows[k][0] += 1
+            rows[k][1] += exact
+            rows[k][2] += closer
+    return [{"from": b, "to": round(b + 0.1, 1), "repairs": n,
+             "exact": round(e / n, 3) if n else None, "closer": round(c / n, 3) if n else None}
+            for b, (n, e, c) in zip(CALIBRATION_BINS, rows, strict=True)]
+
+
+def decision_ceiling(spun: str, original: str, **options: Any) -> str:
+    """``spun`` with every repair unspin could propose applied if, and only if, it brings the text
+    closer to ``original``: what perfect decisions would reach with this table and these built-ins.
+
+    The proposals are every candidate of the table (all originals of each phrase, one pass,
+    document model off) and every built-in repair the engine makes with the document model off at
+    ``min_confidence`` 0; they are taken greedily in document order (longer first at a start),
+    skipping any that overlaps one already taken."""
+    import unspin
+    from unspin import engine
+    from unspin.options import BUILTIN_RULES
+
+    opts = unspin.Options(**{**options, "use_document_model": False, "min_confidence": 0.0})
+    proposals = list(engine.candidates(spun, opts))
+    proposals += [r for r in unspin.analyze(spun, opts).repairs if r.rule in BUILTIN_RULES]
+    proposals.sort(key=lambda r: (r.start, -r.end))
+    to = toks(original)
+    best = Levenshtein.distance(toks(spun), to)
+    taken: list[Any] = []
+    for r in proposals:
+        if taken and r.start < taken[-1].end:
+            continue
+        trial = unspin.apply_repairs(spun, [*taken, r])
+        d = Levenshtein.distance(toks(trial), to)
+        if d < best:
+            taken.append(r)
+            best = d
+    return unspin.apply_repairs(spun, taken)
+
+
+def ceiling(corpus: Path, split: str, **options: Any) -> dict[str, Any]:
+    """Error reduction, edit precision and recall of :func:`decision_ceiling` over the pairs of
+    ``split`` (score.py's definitions)."""
+    scores = []
+    for pr in find_pairs(corpus, split):
+        spun = pr.spun.read_text(encoding="utf-8")
+        orig = pr.original.read_text(encoding="utf-8")
+        scores.append(score_pair(pr.name, spun, orig, decision_ceiling(spun, orig, **options)))
+    return summarise(scores, [])["pairs"]
+
+
 def run_official(scorer: Path, corpus: Path, split: str, cmd: str) -> tuple[str, str]:
     """Run score.py on exactly the files of ``split``; returns its two summary lines."""
     pairs = [str(p.spun.parent) for p in find_pairs(corpus, split)]
@@ -587,6 +670,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--mixed", action="store_true",
                     help="also set one spun paragraph of each pair inside an honest text of the split "
                          "and report how many of its repairs it keeps there (in-process only)")
+    ap.add_argument("--calibration", action="store_true",
+                    help="also report, per confidence bin, the share of repairs that are exact gold "
+                         "edits and the share that bring the text closer to its original (in-process only)")
+    ap.add_argument("--ceiling", action="store_true",
+                    help="also score perfect decisions: every repair unspin proposes applied if and "
+                         "only if it brings the text closer (what the table and built-ins allow)")
     ap.add_argument("--data", type=Path, default=None,
                     help="use the table and model in this folder (python -m unspin.learn build --out); "
                          "sets UNSPIN_DATA_DIR, also for --cmd")
@@ -595,8 +684,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     options = engine_options(a.min_confidence, a.table)
     if a.cmd:
-        if a.mixed:
-            ap.error("--mixed needs the repairs' offsets: run it in-process, without --cmd")
+        if a.mixed or a.calibration:
+            ap.error("--mixed and --calibration need the repairs: run in-process, without --cmd")
         if options:
             ap.error("--min-confidence/--table apply to the in-process run; put them in --cmd instead")
         restorer, label = cmd_restorer(a.cmd), f"command `{a.cmd}`"
@@ -608,6 +697,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     summary["split"], summary["restorer"] = a.split, label
     if a.mixed:
         summary["mixed"] = mixed_documents(a.corpus, a.split, restorer)
+    if a.calibration:
+        summary["calibration"] = calibration(a.corpus, a.split, **options)
+    if a.ceiling:
+        summary["ceiling"] = ceiling(a.corpus, a.split, **options)
     mine = score_lines(summary)
 
     agree = None
@@ -626,6 +719,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"Mixed documents: {m['paragraphs']} spun paragraphs, each set inside an honest "
                   f"text, kept {m['kept_in_honest_text']} of the {m['repairs_in_own_article']} repairs "
                   f"they get in their own article ({_fmt(m['kept_share'])}).")
+            print()
+        if a.calibration:
+            print("| confidence | repairs | exact gold edit | brings the text closer |")
+            print("| --- | ---: | ---: | ---: |")
+            for row in summary["calibration"]:
+                print(f"| {row['from']:.1f}-{row['to']:.1f} | {row['repairs']} | {_fmt(row['exact'])} | "
+                      f"{_fmt(row['closer'])} |")
+            print()
+        if a.ceiling:
+            c = summary["ceiling"]
+            print(f"Decision ceiling (every proposed repair applied iff it brings the text closer): "
+                  f"error reduction {c['error_reduction']:.3f}, edit precision {c['edit_precision']:.3f}, "
+                  f"edit recall {c['edit_recall']:.3f}.")
             print()
         print("score.py-format lines (this script):")
         for line in mine:

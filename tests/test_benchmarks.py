@@ -115,6 +115,29 @@ def test_multiword_and_insertion_edits_are_attributed() -> None:
     assert d.fam_correct == {"function": 1, "everyday": 1}
 
 
+def test_repair_outcomes_tell_exact_from_closer() -> None:
+    spun, orig = "The wholesome younger runners stated it.", "The healthy young runners said it."
+    half = Repair(4, 13, "wholesome", "healthy", 0.95, "everyday.wholesome")  # half of a spun block
+    said = Repair(30, 36, "stated", "said", 0.9, "saying.stated")  # a whole gold edit
+    wrong = Repair(37, 39, "it", "that", 0.4, "x.it")  # an honest word changed
+    assert [o[1:] for o in quality.repair_outcomes(spun, orig, [half, said, wrong])] == [
+        (False, True), (True, True), (False, False)]
+    assert quality.repair_outcomes(spun, orig, [said])[0][0] == 0.9
+
+
+def test_decision_ceiling_takes_only_proposals_that_bring_the_text_closer() -> None:
+    # the bundled table proposes "stated" -> "said" and "warfare" -> "war", the built-ins
+    # "six,000" -> "6,000"; "town" -> "city" is the original here, "individuals" -> "people" not
+    spun = SPUN.replace("individuals", "people")
+    orig = ORIG
+    best = quality.decision_ceiling(spun, orig)
+    assert "said" in best and "the war began" in best and "6,000" in best
+    # nothing is applied that moves away from the original: an honest text is its own ceiling
+    assert quality.decision_ceiling(orig, orig) == orig
+    scores = quality.score_pair("x", spun, orig, best)
+    assert scores.err_after < scores.err_before and scores.made == scores.correct
+
+
 def test_missed_edits_are_explained_from_the_table() -> None:
     index = quality.TableIndex.from_rules([
         rule("saying.stated", "stated", "said"),
