@@ -200,6 +200,23 @@ def test_explain_goes_to_stderr_with_line_and_col(engine: FakeEngine) -> None:
     ]
 
 
+def test_explain_notes_a_short_text_left_alone_by_the_document_model() -> None:
+    """Real engine: one spun sentence is too little evidence to repair, and --explain says what
+    --no-document-model would do; an honest sentence, or a repaired one, gets no note."""
+    spun = b"The officials stated that the warfare continued for the reason that talks failed.\n"
+    r = run(["--explain"], spun)
+    assert r.exit_code == 0 and r.stdout_bytes == spun
+    assert r.stderr.startswith("-: note: a short text (13 words) that does not look spun enough")
+    assert r.stderr.rstrip().endswith("--no-document-model would make 3 repairs")
+    forced = run(["--explain", "--no-document-model"], spun)
+    assert "note" not in forced.stderr and len(forced.stderr.splitlines()) == 3
+    honest = b"The officials said that the war continued since the talks failed.\n"
+    assert run(["--explain"], honest).stderr == ""
+    assert run([], spun).stderr == ""  # only with --explain
+    long_text = b" ".join([honest.strip()] * 6) + b" " + spun  # 75 words: no note
+    assert "note" not in run(["--explain"], long_text).stderr
+
+
 def test_explain_goes_to_stdout_with_check(engine: FakeEngine, tmp_path: Path) -> None:
     f = tmp_path / "a.txt"
     f.write_bytes(b"ok\nHe stated\n")

@@ -60,6 +60,9 @@ from . import __version__
 
 JSON_SCHEMA = "unspin.cli/1"
 STDIN_NAME = "-"
+#: With --explain, a text of fewer words left unrepaired by the document model gets a note saying
+#: what --no-document-model would do (the document model's paragraph windows are 50 words).
+SHORT_TEXT_WORDS = 50
 
 
 class ExitCode(IntEnum):
@@ -495,8 +498,13 @@ class _FilterRun:
                 locator = Locator()
             base = 0
             nrepairs = 0
+            blocks = 0
+            first_text, first_spin = "", 0.0
             try:
                 for i, (raw, text, analysis) in enumerate(doc):
+                    blocks += 1
+                    if i == 0:
+                        first_text, first_spin = text, analysis.spin_score
                     if i == 0:
                         if self.output:
                             target = self.output
@@ -540,6 +548,8 @@ class _FilterRun:
                 sink = AtomicWriter(_resolve_output(self.output))
             if diff is not None:
                 diff.close()
+            if self.explain and not nrepairs and blocks == 1:
+                self._short_text_note(shown, first_text, first_spin)
             if self.json:
                 if not json_open:
                     self._json_begin(name)
@@ -609,6 +619,33 @@ class _FilterRun:
             except OSError:
                 pass
             raise OutputError(os_error_message(e), backup) from None
+
+    def _short_text_note(self, name: str, text: str, spin: float) -> None:
+        """With --explain, say so when a short text was left alone because the document model did
+        not find it spun, and what --no-document-model would do: a sentence or two is little
+        evidence, and one is what a user tries first. Nothing is said for longer texts, where the
+        verdict rests on enough words (and the hint would invite repairs of honest copy)."""
+        from . import analyze
+        from .tokens import word_keys
+
+        if not self.options.use_document_model:
+            return
+        words = len(word_keys(text))
+        if not words or words >= SHORT_TEXT_WORDS:
+            return
+        forced = analyze(text, self.options, use_document_model=False)
+        if forced.repairs:
+            n = len(forced.repairs)
+            self._note_line(
+                f"{name}: note: a short text ({words} word{'s' if words != 1 else ''}) that does not "
+                f"look spun enough to repair (spin score {spin:.2f}); --no-document-model would make "
+                f"{n} repair{'s' if n != 1 else ''}\n")
+
+    def _note_line(self, text: str) -> None:
+        if self.explain_to_stderr:
+            _note(text)
+        else:
+            self.stdout.write(text.encode("utf-8"))
 
     def _explain(self, name: str, line: int, col: int, r: Any) -> None:
         where = f"{name}:{line}:{col}"
