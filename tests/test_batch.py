@@ -205,9 +205,9 @@ def test_dest_inside_src_is_not_walked(engine, src: Path) -> None:
     assert not (dest / "fixed").exists()
 
 
-@pytest.mark.parametrize("relation", ["same", "src_in_dest"])
+@pytest.mark.parametrize("relation", ["same", "src_in_dest", "dest_is_root"])
 def test_refuses_overlapping_trees(engine, src: Path, relation: str) -> None:
-    dest = src if relation == "same" else src.parent
+    dest = {"same": src, "src_in_dest": src.parent, "dest_is_root": Path("/")}[relation]
     r = run([str(src), str(dest)])
     assert r.exit_code == ExitCode.USAGE
     assert engine == []

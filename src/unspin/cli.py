@@ -870,13 +870,14 @@ Exit codes: 0 ok; 2 usage error; 3 some files failed; 4 internal error;
 @click.pass_context
 def batch(ctx: click.Context, src: str, dest: str, **params: Any) -> NoReturn:
     """Repair a folder tree."""
+    from .batch import path_line, within
+
     src_real, dest_real = os.path.realpath(src), os.path.realpath(dest)
     if src_real == dest_real:
         raise click.UsageError("DEST must differ from SRC (SRC is never modified)")
-    if src_real.startswith(dest_real + os.sep):
+    if within(src_real, dest_real):  # also for DEST "/", where a prefix test of "//" fails
         raise click.UsageError("SRC must not be inside DEST (outputs could land in SRC)")
     if params["report"]:
-        from .batch import path_line, within
 
         report_real = os.path.realpath(params["report"])
         for root, label, what in ((src_real, "SRC", "a source"), (dest_real, "DEST", "an output")):
