@@ -145,6 +145,37 @@ def test_bad_option_value_is_a_value_error(kw, value) -> None:
         Options(**{kw: value})
 
 
+@pytest.mark.parametrize(
+    ("kw", "value", "error"),
+    [
+        ("table", "", ValueError),
+        ("table", 5, TypeError),
+        ("table", b"t.tsv", TypeError),
+        ("extra_tables", [""], ValueError),
+        ("extra_tables", 5, TypeError),
+        ("extra_tables", [None], TypeError),
+        ("extra_tables", b"t.tsv", TypeError),
+    ],
+    ids=lambda v: repr(v),
+)
+def test_bad_table_option_is_refused_up_front(kw, value, error) -> None:
+    with pytest.raises(error, match=kw):
+        Options(**{kw: value})
+    with pytest.raises(error, match=kw):
+        unspin.analyze("He stated it.", **{kw: value})
+
+
+@pytest.mark.parametrize("options", [0.7, {"min_confidence": 0.7}, "protect"], ids=repr)
+def test_options_given_positionally_but_not_as_options_is_a_type_error(options) -> None:
+    with pytest.raises(TypeError, match="min_confidence=0.7"):
+        unspin.restore("He stated it.", options)
+
+
+def test_apply_repairs_to_bytes_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match="str"):
+        unspin.apply_repairs(b"He stated it.", [])
+
+
 @pytest.mark.parametrize("value", [0, 0.0, 0.5, 1, 1.0])
 def test_min_confidence_bounds_are_accepted(value) -> None:
     assert Options(min_confidence=value).min_confidence == value

@@ -367,6 +367,23 @@ def test_bad_table_is_exit_2_with_file_line(engine: FakeEngine, tmp_path: Path) 
     assert "missing.tsv:0: cannot read table" in _one_error_line(r.stderr)
 
 
+@pytest.mark.parametrize("flag", ["--table", "--extra-table"])
+def test_empty_table_name_is_a_usage_error(engine: FakeEngine, flag: str) -> None:
+    r = run([flag, ""], b"He stated\n")
+    assert r.exit_code == ExitCode.USAGE
+    assert "take a file name, not an empty string" in r.stderr
+    assert r.stdout_bytes == b"" and engine.calls == []
+
+
+def test_table_with_a_superscript_count_is_exit_2(engine: FakeEngine, tmp_path: Path) -> None:
+    t = tmp_path / "t.tsv"
+    t.write_text("id\tspun\toriginal\tfamily\tguard\tprotect\tprior\tcount\tnote\n"
+                 "everyday.auto.car\tauto\tcar\teveryday\t\t\t0.9\t\u00b2\tx\n", encoding="utf-8")
+    r = run(["--table", str(t)], b"x")
+    assert r.exit_code == ExitCode.USAGE
+    assert _one_error_line(r.stderr) == f"unspin: error: {t}:2: count '\u00b2' must be a whole number >= 0"
+
+
 def test_missing_file_is_exit_3_and_others_still_run(engine: FakeEngine, tmp_path: Path) -> None:
     good = tmp_path / "good.txt"
     good.write_bytes(b"He stated\n")

@@ -190,6 +190,8 @@ def test_same_spun_form_with_different_originals_is_allowed(tmp_path: Path) -> N
         ("prior nan", table(row(prior="nan")), 2, ["prior"]),
         ("count negative", table(row(count="-1")), 2, ["count"]),
         ("count fractional", table(row(count="2.5")), 2, ["count"]),
+        ("count in superscript digits", table(row(count="\u00b2")), 2, ["count"]),
+        ("count in Arabic-Indic digits", table(row(count="\u0663")), 2, ["count"]),
         ("empty spun", table(row(spun="")), 2, ["spun"]),
         ("empty original", table(row(original="")), 2, ["original"]),
         ("double space in phrase", table(row(spun="for the  reason")), 2, ["single spaces"]),

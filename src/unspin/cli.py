@@ -384,6 +384,8 @@ def _option_kwargs(params: dict[str, Any]) -> dict[str, Any]:
     from .errors import TableError
     from .options import make_options
 
+    if params["table"] == "" or "" in params["extra_tables"]:
+        raise click.UsageError("--table and --extra-table take a file name, not an empty string")
     try:
         make_options(**kwargs)
     except (TypeError, ValueError) as e:

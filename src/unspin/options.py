@@ -61,10 +61,21 @@ class Options:
             raise ValueError(f"use_document_model must be True or False, got {self.use_document_model!r}")
         if self.quotes not in ("auto", "repair", "protect"):
             raise ValueError(f"quotes must be 'auto', 'repair' or 'protect', got {self.quotes!r}")
+        if self.table is not None:
+            _check_path("table", self.table)
         if isinstance(self.extra_tables, str | os.PathLike):
             object.__setattr__(self, "extra_tables", (self.extra_tables,))
         else:
-            object.__setattr__(self, "extra_tables", tuple(self.extra_tables))
+            try:
+                if isinstance(self.extra_tables, bytes | bytearray):
+                    raise TypeError
+                object.__setattr__(self, "extra_tables", tuple(self.extra_tables))
+            except TypeError:
+                raise TypeError(
+                    f"extra_tables must be a path or a collection of paths, got {self.extra_tables!r}"
+                ) from None
+        for path in self.extra_tables:
+            _check_path("extra_tables", path)
         if isinstance(self.disable, str):
             object.__setattr__(self, "disable", frozenset({self.disable}))
         else:
@@ -79,6 +90,14 @@ class Options:
                 ) from None
         if self.disable:
             _check_disable(self)
+
+
+def _check_path(name: str, path: object) -> None:
+    """A table option must name a file: a non-empty ``str`` or ``os.PathLike``."""
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(f"{name} takes a path (str or os.PathLike), got {path!r}")
+    if not os.fspath(path):
+        raise ValueError(f"{name} takes a path, got an empty one")
 
 
 def _check_disable(options: Options) -> None:
@@ -132,6 +151,11 @@ def _default_ids() -> frozenset[str]:
 
 def make_options(options: Options | None = None, **overrides: object) -> Options:
     """Merge keyword overrides into ``options``; a misspelt keyword raises ``TypeError``."""
+    if options is not None and not isinstance(options, Options):
+        raise TypeError(
+            f"options must be an unspin.Options, got {options!r}; pass single options as "
+            "keywords (restore(text, min_confidence=0.7))"
+        )
     base = options if options is not None else Options()
     if not overrides:
         return base

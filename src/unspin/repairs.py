@@ -93,11 +93,13 @@ def apply_repairs(text: str, repairs: Iterable[Repair]) -> str:
     """Apply ``repairs`` (offsets into ``text``) and return the new text.
 
     Raises ``ValueError`` when a repair does not match ``text`` or two repairs overlap, instead of
-    silently skipping it.
+    silently skipping it, and ``TypeError`` when ``text`` is not a ``str``.
 
     >>> apply_repairs("He stated it.", [Repair(3, 9, "stated", "said", 0.9, "x")])
     'He said it.'
     """
+    if not isinstance(text, str):
+        raise TypeError(f"apply_repairs takes the text as str, not {type(text).__name__}")
     ordered = sorted(repairs)
     pos = 0
     for r in ordered:

@@ -153,7 +153,7 @@ def parse_table(text: str, path: str = "<table>") -> tuple[Rule, ...]:
             raise TableError(path, lineno, f"prior {prior_s!r} is not a number") from None
         if not 0.0 < prior <= 1.0:
             raise TableError(path, lineno, f"prior {prior_s} must be in (0, 1]")
-        if not count_s.isdigit():
+        if not (count_s.isascii() and count_s.isdigit()):  # not "²", which int() refuses
             raise TableError(path, lineno, f"count {count_s!r} must be a whole number >= 0")
         pair = (phrase_key(spun), phrase_key(original))
         if pair in seen_pairs:
