@@ -887,3 +887,32 @@ def test_output_is_rebuilt_from_the_reported_repairs(monkeypatch) -> None:
 def test_closed_standard_streams(redirect: str, code: int, message: bytes) -> None:
     p = _bash(f"echo hi | '{sys.executable}' -m unspin {redirect}; echo \"rc=$?\" >&2")
     assert p.stderr == message + f"rc={int(code)}\n".encode()
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/fd"), reason="needs /proc/self/fd")
+def test_output_to_an_open_descriptor_is_written_through_not_replaced(tmp_path: Path) -> None:
+    """``-o /dev/stdout >> log`` appends to log (the shell's descriptor), and ``-o`` through a
+    link to a descriptor never renames over anything: the file, or the link, stays what it was."""
+    src = tmp_path / "in.txt"
+    src.write_bytes(b"The officials stated that the warfare continued for the reason that talks failed, "
+                    b"and the Related Press stated the White Home declined to remark.\n")
+    exe = f"'{sys.executable}' -m unspin"
+    restored = _bash(f"{exe} '{src}'").stdout
+    assert restored != src.read_bytes()
+    log = tmp_path / "log.txt"
+    log.write_bytes(b"before\n")
+    p = _bash(f"{exe} -o /dev/stdout '{src}' >> '{log}'")
+    assert p.returncode == 0, p.stderr
+    assert log.read_bytes() == b"before\n" + restored
+    fd3 = tmp_path / "fd3.txt"
+    fd3.write_bytes(b"kept\n")
+    p = _bash(f"{exe} -o /dev/fd/3 '{src}' 3>> '{fd3}'")
+    assert p.returncode == 0, p.stderr
+    assert fd3.read_bytes() == b"kept\n" + restored
+    link = tmp_path / "mystdout"
+    link.symlink_to("/proc/self/fd/1")
+    gone = tmp_path / "gone.txt"
+    p = _bash(f"( exec > '{gone}'; rm '{gone}'; {exe} -o '{link}' '{src}' )")
+    assert p.returncode == 0, p.stderr
+    assert link.is_symlink() and os.readlink(link) == "/proc/self/fd/1"
+    assert not gone.exists()

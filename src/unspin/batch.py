@@ -359,8 +359,9 @@ def _default_mode(bits: int = 0o666) -> int:
 class AtomicWriter:
     """Write ``path`` through a temporary file in the same directory, renamed on :meth:`commit`.
 
-    Non-regular existing targets (``/dev/null``, ``/dev/full``, a FIFO) are written directly.
-    :meth:`discard` (or leaving a ``with`` block with an exception) removes the temporary file.
+    Non-regular existing targets (``/dev/null``, ``/dev/full``, a FIFO) are written directly, and
+    with ``append`` any target is (opened for appending: a descriptor's file, which the shell has
+    opened and may have truncated already). :meth:`discard` (or leaving a ``with`` block with an exception) removes the temporary file.
     Write errors raise :class:`OutputError`. ``mode``: the permissions, else an existing file's;
     a new file gets ``new_mode`` (default 0o666) minus the umask, as ``open()`` would.
     """
@@ -372,6 +373,7 @@ class AtomicWriter:
         mode: int | None = None,
         new_mode: int = 0o666,
         times_ns: tuple[int, int] | None = None,
+        append: bool = False,
     ) -> None:
         self.path = path
         self.tmp: str | None = None
@@ -383,6 +385,9 @@ class AtomicWriter:
         except OSError as e:
             raise OutputError(os_error_message(e), self.path) from None
         try:
+            if append:  # an open descriptor's file (``/dev/fd/3``): write through it, in place
+                self._fp = open(path, "ab")  # noqa: SIM115
+                return
             if st is not None and not _is_regular(st.st_mode):
                 self._fp = open(path, "wb")  # noqa: SIM115
                 return

@@ -166,6 +166,44 @@ def _resolve_output(path: str) -> str:
     return real if os.path.isfile(real) else path
 
 
+def _names_open_descriptor(path: str) -> bool:
+    """Does ``path`` lead, through any symbolic links, to an open descriptor (``/dev/stdout``,
+    ``/dev/fd/3``, ``/proc/self/fd/1``)? Such a file belongs to whoever opened the descriptor (the
+    shell, for ``>> log``): it must be written through, never replaced by a rename."""
+    p = os.path.abspath(path)
+    for _ in range(40):  # the kernel's own limit on symbolic links in a path
+        if p.startswith("/dev/fd/") or (p.startswith("/proc/") and "/fd/" in p):
+            return True
+        if not os.path.islink(p):
+            return False
+        try:
+            p = os.path.normpath(os.path.join(os.path.dirname(p), os.readlink(p)))
+        except OSError:
+            return False
+    return False
+
+
+def _same_file_as_stdout(path: str) -> bool:
+    try:
+        a, b = os.stat(path), os.fstat(1)
+    except OSError:
+        return False
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
+
+
+def _output_sink(path: str, stdout: _Stream) -> Any:
+    """Where ``-o path`` writes: standard output itself when ``path`` is the file standard output
+    is open on (``-o /dev/stdout >> log`` appends to log, as the shell asked), a descriptor's file
+    written in place, else an :class:`AtomicWriter` (temp file + rename)."""
+    from .batch import AtomicWriter
+
+    if _names_open_descriptor(path):
+        if _same_file_as_stdout(path):
+            return stdout
+        return AtomicWriter(path, append=True)
+    return AtomicWriter(_resolve_output(path))
+
+
 def _note(text: str) -> None:
     """Write a report line to stderr; a closed or broken stderr is not worth dying for."""
     try:
@@ -510,7 +548,7 @@ class _FilterRun:
                     if i == 0:
                         if self.output:
                             target = self.output
-                            sink = AtomicWriter(_resolve_output(self.output))
+                            sink = _output_sink(self.output, self.stdout)
                         elif self.in_place:
                             target = os.path.realpath(path)
                             sink = AtomicWriter(target, mode=st.st_mode & 0o7777)
@@ -547,7 +585,7 @@ class _FilterRun:
                 raise InputError(str(e.strerror or e)) from None
             if sink is None and self.output:  # empty input: the output is an empty file
                 target = self.output
-                sink = AtomicWriter(_resolve_output(self.output))
+                sink = _output_sink(self.output, self.stdout)
             if diff is not None:
                 diff.close()
             if self.explain and not nrepairs and blocks == 1:
