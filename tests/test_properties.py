@@ -387,6 +387,16 @@ def test_clean_articles_are_unchanged(paras: list[str], sep: str, invariants) ->
     assert analysis.text == text, [(r.found, r.replacement, r.rule) for r in analysis.repairs]
 
 
+def test_a_span_left_as_found_may_take_another_repair(invariants) -> None:
+    """Found by a QA pass (shipped model, snippet mode): "Could possibly" -> "Could" was undone
+    because a later pass would make it "May" (a chain); the next pass proposed "Could" -> "May"
+    on the span left as found, and it was dropped with the chain, so a new run on the output made
+    it. Only the undone repair itself is not made again now; the result is a fixpoint."""
+    text = "have Could possibly Possibly can"
+    opts = {"use_document_model": False}
+    invariants(text, unspin.analyze(text, **opts), opts)
+
+
 @given(text=mutated_article())
 def test_min_confidence_only_removes_repairs(text: str) -> None:
     """Within one pass, raising min_confidence trades recall for precision: it never adds or

@@ -662,22 +662,24 @@ def analyze_text(text: str, options: Options) -> Analysis:
     first = _analyze_once(text, options)
     repairs, current = list(first.repairs), first.text
     seen = {text: [], current: repairs}
-    vetoed: list[tuple[int, int]] = []  # spans of the input left as found (see _chained)
+    vetoed: list[Repair] = []  # repairs of the input left as found (see _chained)
     for _ in range(MAX_PASSES - 1):
         if not repairs:
             break
         again = _analyze_once(current, options)
         later, after = list(again.repairs), again.text
         if vetoed and later:
-            left_alone = _in_output(vetoed, repairs)
-            later = [n for n in later if not left_alone.overlaps(n.start, n.end)]
+            # the vetoed repairs would be made again on the text they left as found: not those,
+            # but any other repair there stands (a new run on the output would make it)
+            redo = set(_in_output(vetoed, repairs))
+            later = [n for n in later if (n.start, n.end, n.replacement) not in redo]
             after = splice(current, later)
         # The spinner never spins its own output: a repair whose replacement the model would
         # repair again ("firm" -> "company" -> "agency") was not sure. Its span is left as found
         # (dropping the second repair instead would leave a text that a new run repairs again).
         chained = {r for r, _ in _chained(repairs, later)}
         if chained:
-            vetoed.extend((r.start, r.end) for r in chained)
+            vetoed.extend(chained)
             repairs = [r for r in repairs if r not in chained]
             current = splice(text, repairs)
             seen[current] = repairs
@@ -702,14 +704,14 @@ def _shifts(repairs: list[Repair]) -> list[int]:
     return out
 
 
-def _in_output(spans: list[tuple[int, int]], repairs: list[Repair]) -> Spans:
-    """Input ``spans`` that no repair touches, as offsets into the text the ``repairs`` (sorted)
-    make."""
+def _in_output(left: list[Repair], repairs: list[Repair]) -> list[tuple[int, int, str]]:
+    """(start, end, replacement) of each repair in ``left``, whose span no repair of ``repairs``
+    (sorted) touches, with its span as offsets into the text the ``repairs`` make."""
     ends, shifts = [r.end for r in repairs], _shifts(repairs)
-    out = Spans()
-    for a, b in sorted(spans):
-        k = bisect.bisect_right(ends, a)  # the repairs that end by ``a`` move it
-        out.add(a + shifts[k], b + shifts[k])
+    out = []
+    for r in sorted(left):
+        k = bisect.bisect_right(ends, r.start)  # the repairs that end by its start move it
+        out.append((r.start + shifts[k], r.end + shifts[k], r.replacement))
     return out
 
 
