@@ -612,6 +612,46 @@ def test_interrupt_while_the_temporary_file_is_made_leaves_none(tmp_path: Path, 
     assert list(dest.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    ("globs", "expected"),
+    [
+        (["**/*.txt"], ["2024/feb/c.txt", "2024/jan/a.txt", "2024/jan/b.txt", "top.txt"]),
+        (["**/jan/*.txt"], ["2024/jan/a.txt", "2024/jan/b.txt"]),
+        (["**/notes.md"], ["notes.md"]),
+    ],
+)
+def test_double_star_globs_match_in_every_folder(engine, src: Path, tmp_path: Path, globs, expected) -> None:
+    dest = tmp_path / "dest"
+    r = run([str(src), str(dest), "-j", "1", *[a for g in globs for a in ("--glob", g)]])
+    assert r.exit_code == 0, r.stderr
+    assert sorted(str(p.relative_to(dest)) for p in dest.rglob("*") if p.is_file()) == expected
+
+
+def test_empty_glob_is_a_usage_error(engine, src: Path, tmp_path: Path) -> None:
+    r = run([str(src), str(tmp_path / "dest"), "--glob", ""])
+    assert r.exit_code == ExitCode.USAGE
+    assert not (tmp_path / "dest").exists() and engine == []
+
+
+def test_a_report_that_cannot_be_created_stops_before_anything_is_written(
+    engine, src: Path, tmp_path: Path
+) -> None:
+    dest = tmp_path / "dest"
+    r = run([str(src), str(dest), "--report", str(tmp_path / "no" / "such" / "dir" / "r.jsonl")])
+    assert r.exit_code == ExitCode.OUTPUT_ERROR
+    assert "cannot write" in r.stderr
+    assert not dest.exists() and engine == []
+
+
+def test_progress_total_counts_what_will_be_reported(src: Path, tmp_path: Path) -> None:
+    from unspin.batch import count_files
+
+    (src / "gone.txt").symlink_to(src / "nowhere.txt")
+    os.mkfifo(src / "pipe.txt")
+    files, _ = count_files(str(src), str(tmp_path / "dest"), ("*.txt",))
+    assert files == 6  # four text files, and the broken link and the FIFO, reported as failed
+
+
 def test_matching_names_that_are_not_regular_files_are_reported(engine, src: Path, tmp_path: Path) -> None:
     """A broken symbolic link or a FIFO that matches the glob is a failed file in the report
     (reading a FIFO could block the run), not silently left out; the run goes on."""

@@ -206,8 +206,10 @@ def test_explain_notes_a_short_text_left_alone_by_the_document_model() -> None:
     spun = b"The officials stated that the warfare continued for the reason that talks failed.\n"
     r = run(["--explain"], spun)
     assert r.exit_code == 0 and r.stdout_bytes == spun
-    assert r.stderr.startswith("-: note: a short text (13 words) that does not look spun enough")
-    assert r.stderr.rstrip().endswith("--no-document-model would make 3 repairs")
+    assert r.stderr.startswith("-: note: nothing repaired in a short text (13 words): weighed by "
+                               "its spin score (0.")
+    assert r.stderr.rstrip().endswith("no repair reached the threshold (0.5); --no-document-model "
+                                      "would make 3 repairs")
     forced = run(["--explain", "--no-document-model"], spun)
     assert "note" not in forced.stderr and len(forced.stderr.splitlines()) == 3
     honest = b"The officials said that the war continued since the talks failed.\n"
@@ -558,6 +560,8 @@ def test_engine_bug_is_exit_4_one_line(monkeypatch) -> None:
         ["-i", "-o", "x", "f"],
         ["-o", "x", "f", "g"],
         ["--backup", ".b", "f"],
+        ["-i", "--backup", "/x", "f"],
+        ["-i", "--backup", "old/.b", "f"],
         ["-i"],
         ["--check", "-o", "x", "f"],
         ["--diff", "--format", "json"],

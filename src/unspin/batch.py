@@ -646,7 +646,15 @@ def _chunks(items: Iterable[tuple[Any, int]], max_files: int = CHUNK_FILES,
 def _matches(rel: str, name: str, patterns: tuple[str, ...]) -> bool:
     from fnmatch import fnmatch
 
-    return any(fnmatch(rel if "/" in p else name, p) for p in patterns)
+    for p in patterns:
+        if p.startswith("**/"):  # as in .gitignore: in any folder, the top one included
+            p = p[3:]
+            parts = rel.split("/")
+            if any(fnmatch("/".join(parts[k:]), p) for k in range(len(parts))):
+                return True
+        elif fnmatch(rel if "/" in p else name, p):
+            return True
+    return False
 
 
 def walk(root: str, patterns: tuple[str, ...], skip: frozenset[str] = frozenset()):
@@ -1051,10 +1059,9 @@ def count_files(src: str, dest: str, patterns: tuple[str, ...]) -> tuple[int, in
     """Number and total size of the files a batch run will visit (for the progress display)."""
     files = total = 0
     skip = frozenset({os.path.realpath(dest)})
-    for _rel, size, error in walk(os.path.realpath(src), patterns, skip):
-        if error is None:
-            files += 1
-            total += size
+    for _rel, size, _error in walk(os.path.realpath(src), patterns, skip):
+        files += 1  # what cannot be read (a FIFO, a broken link) is reported, and counts as done
+        total += size
     return files, total
 
 

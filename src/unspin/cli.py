@@ -677,9 +677,10 @@ class _FilterRun:
         if forced.repairs:
             n = len(forced.repairs)
             self._note_line(
-                f"{name}: note: a short text ({words} word{'s' if words != 1 else ''}) that does not "
-                f"look spun enough to repair (spin score {spin:.2f}); --no-document-model would make "
-                f"{n} repair{'s' if n != 1 else ''}\n")
+                f"{name}: note: nothing repaired in a short text ({words} "
+                f"word{'s' if words != 1 else ''}): weighed by its spin score ({spin:.2f}), no repair "
+                f"reached the threshold ({self.options.min_confidence:g}); --no-document-model "
+                f"would make {n} repair{'s' if n != 1 else ''}\n")
 
     def _note_line(self, text: str) -> None:
         if self.explain_to_stderr:
@@ -843,6 +844,8 @@ def fix(ctx: click.Context, files: tuple[str, ...], **params: Any) -> NoReturn:
         raise click.UsageError("--backup only makes sense with --in-place")
     if params["backup"] is not None and not params["backup"]:
         raise click.UsageError("--backup needs a non-empty suffix")
+    if params["backup"] and ("/" in params["backup"] or "\0" in params["backup"]):
+        raise click.UsageError("--backup takes a suffix for the file name (such as .orig), not a path")
     files = files or (STDIN_NAME,)
     if in_place and STDIN_NAME in files:
         raise click.UsageError("--in-place needs FILE arguments, not standard input")
@@ -891,8 +894,8 @@ Exit codes: 0 ok; 2 usage error; 3 some files failed; 4 internal error;
     "globs",
     multiple=True,
     metavar="PATTERN",
-    help="File name pattern (default *.txt); with a '/' it matches the path relative to SRC. "
-    "Repeatable.",
+    help="File name pattern (default *.txt); with a '/' it matches the path relative to SRC, "
+    "and '**/' matches in any folder, the top one included. Repeatable.",
 )
 @click.option(
     "-j",
@@ -928,6 +931,8 @@ def batch(ctx: click.Context, src: str, dest: str, **params: Any) -> NoReturn:
                     "put it elsewhere"
                 )
                 ctx.exit(ExitCode.USAGE)
+    if any(not g for g in params["globs"]):
+        raise click.UsageError("--glob needs a pattern, such as '*.txt'")
     kwargs = _option_kwargs(params)
     ctx.exit(_guard(lambda: _run_batch(src, dest, kwargs, params)))
 
@@ -954,18 +959,20 @@ def _run_batch(src: str, dest: str, kwargs: dict[str, Any], params: dict[str, An
     )
 
     patterns = tuple(params["globs"]) or ("*.txt",)
-    try:
-        os.makedirs(dest, exist_ok=True)
-    except OSError as e:
-        error(f"cannot create {path_line(dest)}: {os_error_message(e)}")
-        return ExitCode.OUTPUT_ERROR
     report = None
-    if params["report"]:
+    if params["report"]:  # before DEST exists: a report that cannot be made leaves nothing behind
         try:
             report = Report(params["report"])
         except OutputError as e:
             error(f"cannot write {path_line(params['report'])}: {e.args[0]}")
             return ExitCode.OUTPUT_ERROR
+    try:
+        os.makedirs(dest, exist_ok=True)
+    except OSError as e:
+        error(f"cannot create {path_line(dest)}: {os_error_message(e)}")
+        if report is not None:
+            report.discard()
+        return ExitCode.OUTPUT_ERROR
     show = stderr_is_tty() and not params["quiet"]
     total_files = total_bytes = 0
     if show:
