@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 WORD_RE = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+(?:['’][^\W_]+)*")
 # Characters in a gap before a token that make it the start of a sentence or of a quotation.
-_SENTENCE_BREAK = re.compile(r"[.!?:;\"“”‘«»()\[\]\n•]")
+_SENTENCE_BREAK = re.compile(r"[.!?:;\"“”‘«»()\[\]\n\r•]")  # a lone CR ends a line too (old Mac files)
 
 
 class Token(NamedTuple):
