@@ -12,13 +12,19 @@ set -euo pipefail
 
 if [[ $# -ge 2 ]]; then
     src=$1 dest=$2
+    [[ ${#src} -gt 1 ]] && src=${src%/}    # "out/" (as tab completion writes it) -> "out", so the
+    [[ ${#dest} -gt 1 ]] && dest=${dest%/} # report lands beside DEST ("out.report.jsonl"), not in it
 else
     work=$(mktemp -d)
     trap 'rm -rf "$work"' EXIT
     src=$work/articles dest=$work/repaired
     mkdir -p "$src/2024/05" "$src/2024/06"
-    # Sample copy written for this example (spinner-style wording on purpose).
-    printf 'Officials stated on Monday that the plan would go ahead, the Related Press reported.\n' \
+    # Sample copy written for this example (spinner-style wording on purpose; one sentence alone
+    # would be too little evidence that a text was spun, so the first file is a paragraph).
+    printf '%s %s %s\n' \
+        'Officials stated on Monday that the plan would go ahead for the reason that council had' \
+        'accepted it, the Related Press reported. Residents had been consulted over the previous 12' \
+        'months, and the mayor mentioned the work would begin subsequent week within the town centre.' \
         >"$src/2024/05/plan.txt"
     printf 'The council met on Tuesday and approved the budget.\r\n' >"$src/2024/05/council.txt"
     printf 'The White Home stated it had no comment.\n\nThe Supreme Courtroom declined.\n' \

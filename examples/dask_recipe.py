@@ -16,7 +16,9 @@ Two inputs::
 Common flags: ``--workers N`` (default: all cores), ``--scheduler processes|threads|sync``,
 ``--min-confidence X``, ``--report DIR`` (default: ``<DEST>-report``). The report is JSON Lines
 (``part-NNNNN.jsonl``), one row per document: path or id, status (repaired/clean/failed),
-spin_score, repairs, error. Source files are never modified; outputs are written atomically.
+spin_score, repairs, error. Source files are never modified; folder outputs are written
+atomically (as ``unspin batch`` writes them); JSONL parts are written by Dask, into folders that
+must not hold parts of an earlier run.
 
 Needs the ``dask`` extra: ``pip install 'unspin[dask]'`` (or ``pip install 'dask[bag]'``). On a
 real cluster, replace the local scheduler with a ``dask.distributed.Client``; nothing else changes.
@@ -43,7 +45,14 @@ from unspin.distributed import (
 
 
 def _dumps(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False)
+    """One JSON line; non-ASCII as is, unless the text holds lone surrogates (valid JSON escapes,
+    such as "\\ud800", that UTF-8 cannot encode): then escaped, so one record cannot stop a job."""
+    line = json.dumps(obj, ensure_ascii=False)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        line = json.dumps(obj)
+    return line
 
 
 def _name(i: int) -> str:
@@ -54,6 +63,15 @@ def _to_jsonl(bag: Any, folder: Path) -> list[Any]:
     """Delayed writes of ``bag`` as ``folder/part-NNNNN.jsonl``, one JSON object a line."""
     return bag.map(_dumps).to_textfiles(str(folder / "part-*.jsonl"), name_function=_name,
                                         last_endline=True, compute=False)
+
+
+def _check_fresh(*folders: Path) -> None:
+    """Refuse folders that hold ``part-*.jsonl`` files of an earlier run: Dask writes only as
+    many parts as this run has, so old ones would be read as part of the new output."""
+    for folder in folders:
+        if any(folder.glob("part-*.jsonl")):
+            raise SystemExit(f"{folder} holds part-*.jsonl files of an earlier run: remove them or "
+                             "choose another folder")
 
 
 def _inside(child: Path, parent: Path) -> bool:
@@ -69,6 +87,7 @@ def run_folder(src: Path, dest: Path, report: Path, options: Options, pattern: s
 
     if _inside(dest, src):
         raise SystemExit(f"DEST {dest} is inside SRC {src}: choose a folder outside it")
+    _check_fresh(report)
     paths = [str(p) for p in iter_text_files(src, pattern)]
     if not paths:
         raise SystemExit(f"no files matching {pattern!r} under {src}")
@@ -88,7 +107,11 @@ def run_jsonl(inputs: Sequence[str], outdir: Path, report: Path, options: Option
 
     from unspin.distributed import TEXT_FIELD
 
-    lines = db.read_text(list(inputs), blocksize=blocksize, encoding="utf-8")
+    _check_fresh(outdir, report)
+    try:
+        lines = db.read_text(list(inputs), blocksize=blocksize, encoding="utf-8")
+    except OSError as e:  # no file matches
+        raise SystemExit(f"cannot read {' '.join(inputs)}: {e}") from None
     records = lines.filter(str.strip).map(load_json_record)
     repaired = records.map_partitions(repair_partition, text_field,
                                       output_field=output_field or TEXT_FIELD, options=options)
@@ -128,7 +151,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ImportError:
         raise SystemExit("this recipe needs Dask: pip install 'unspin[dask]'") from None
 
-    options = Options() if a.min_confidence is None else Options(min_confidence=a.min_confidence)
+    try:
+        options = Options() if a.min_confidence is None else Options(min_confidence=a.min_confidence)
+    except ValueError as e:
+        raise SystemExit(f"error: {e}") from None
     dest = a.dest if a.mode == "folder" else a.outdir
     report = a.report or dest.with_name(dest.name + "-report")
     with dask.config.set(scheduler=a.scheduler, num_workers=a.workers):

@@ -7,8 +7,10 @@ for real (local processes) and compare every output with ``unspin.restore``.
 
 from __future__ import annotations
 
+import collections
 import importlib.util
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -134,7 +136,7 @@ def _corpus(root: Path) -> dict[str, bytes]:
         "nested/bom.txt": "\ufeffShe stated it.\n".encode(),
         "empty.txt": b"",
         "bad.txt": b"caf\xe9 latin-1 bytes\n",
-        "bin.txt": b"\x00\x01\x02 binary",
+        "bin.txt": b"\x00\x00\x00\x01\x02 binary",  # NUL-heavy: binary, as unspin batch sees it
         "skip.md": b"not matched by the glob",
     }
     for rel, data in files.items():
@@ -154,7 +156,7 @@ def test_repair_file_mirrors_tree_atomically(fake: list[str], tmp_path: Path) ->
     assert (dest / "nested/deeper/b.txt").read_bytes() == CLEAN.encode()  # \r\n kept
     assert (dest / "nested/bom.txt").read_bytes() == "\ufeffShe said it.\n".encode()
     assert (dest / "empty.txt").read_bytes() == b""
-    assert "not UTF-8" in by_path["bad.txt"]["error"] and by_path["bad.txt"]["status"] == "failed"
+    assert "invalid UTF-8" in by_path["bad.txt"]["error"] and by_path["bad.txt"]["status"] == "failed"
     assert "binary" in by_path["bin.txt"]["error"]
     assert not (dest / "bad.txt").exists() and not (dest / "bin.txt").exists()
     assert not list(dest.rglob("*.tmp"))  # no temporary files left behind
@@ -230,3 +232,91 @@ def test_dask_recipe_carries_repairs_into_outputs(fake: list[str], tmp_path: Pat
     assert (tmp_path / "out" / "a.txt").read_text() == SPUN.replace("stated", "said")
     rows = {r["path"]: r for r in _read_jsonl(tmp_path / "out-report")}
     assert rows["a.txt"]["repairs"] == 1 and rows["nested/deeper/b.txt"]["status"] == "clean"
+
+
+# --- found by a QA pass (session 12) ---
+
+
+@pytest.mark.parametrize("where", ["same folder", "DEST contains SRC"])
+def test_repair_file_never_writes_over_its_source(fake: list[str], tmp_path: Path, where: str) -> None:
+    src = tmp_path / "in"
+    files = _corpus(src)
+    dest = src if where == "same folder" else tmp_path
+    with pytest.raises(ValueError, match="must not be src_root or contain it"):
+        dist.repair_file(src / "a.txt", src, dest)
+    with pytest.raises(ValueError, match="must not be src_root or contain it"):
+        dist.repair_files_partition([src / "a.txt"], src, dest)
+    assert {rel: (src / rel).read_bytes() for rel in files} == files
+
+
+def test_repair_file_output_takes_the_source_mode_minus_the_umask(fake: list[str], tmp_path: Path) -> None:
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    _corpus(src)
+    (src / "a.txt").chmod(0o664)
+    old = os.umask(0o022)
+    try:
+        assert dist.repair_file(src / "a.txt", src, dest)["status"] == "repaired"
+    finally:
+        os.umask(old)
+    assert (dest / "a.txt").stat().st_mode & 0o777 == 0o644  # not 0o600 (a bare temporary file)
+
+
+def test_a_path_outside_src_root_fails_alone(fake: list[str], tmp_path: Path) -> None:
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    _corpus(src)
+    stray = tmp_path / "stray.txt"
+    stray.write_text("He stated it.")
+    rows = dist.repair_files_partition([src / "a.txt", stray, src / "empty.txt"], src, dest)
+    assert [r["status"] for r in rows] == ["repaired", "failed", "clean"]
+    assert "not under src_root" in rows[1]["error"]
+    assert not (dest / "stray.txt").exists()
+
+
+def test_big_file_comes_out_as_unspin_batch_writes_it(tmp_path: Path) -> None:
+    """repair_file streams as batch does (blocks of 1 MiB judged on their own): same bytes."""
+    from click.testing import CliRunner
+
+    from unspin.cli import cli
+
+    src = tmp_path / "src"
+    src.mkdir()
+    honest = "Ordinary honest copy about the weather and the markets, written plainly.\n\n"
+    # a long honest stretch, then a long spun one: the whole file and its blocks are judged apart
+    (src / "big.txt").write_text(honest * 30000 + (SPUN + "\n\n") * 5000, encoding="utf-8")
+    assert (src / "big.txt").stat().st_size > 2 * 1024 * 1024
+    row = dist.repair_file(src / "big.txt", src, tmp_path / "d1")
+    r = CliRunner().invoke(cli, ["batch", str(src), str(tmp_path / "d2"), "-j", "1", "--quiet"])
+    assert r.exit_code == 0, r.stderr
+    assert (tmp_path / "d1" / "big.txt").read_bytes() == (tmp_path / "d2" / "big.txt").read_bytes()
+    assert row["status"] in ("repaired", "clean")
+
+
+def test_records_that_are_not_mappings_fail_alone(fake: list[str]) -> None:
+    class Row(tuple):  # what Spark hands to mapPartitions: a tuple with asDict()
+        def asDict(self) -> dict:  # noqa: N802 - Spark's name
+            return {"id": self[0], "text": self[1]}
+
+    Plain = collections.namedtuple("Plain", "id text")
+    out = dist.repair_partition([Row(("r1", "He stated it.")), Plain("p", "He stated it."), None,
+                                 "text", {"id": "ok", "text": "He stated it."}])
+    assert out[0]["unspin_text"] == "He said it." and out[0]["id"] == "r1"
+    assert [o["unspin_status"] for o in out] == ["repaired", "failed", "failed", "failed", "repaired"]
+    assert "must be a mapping" in out[1]["unspin_error"] and "asDict" in out[1]["unspin_error"]
+    with pytest.raises(TypeError, match="must be a mapping"):
+        dist.repair_text_record(None, on_error="raise")
+    with pytest.raises(ValueError, match="on_error"):
+        dist.repair_text_record({"text": "x"}, on_error="bogus")
+
+
+def test_dask_jsonl_recipe_survives_a_lone_surrogate_and_refuses_old_parts(tmp_path: Path) -> None:
+    pytest.importorskip("dask.bag", reason="Dask not installed: pip install 'unspin[dask]'")
+    (tmp_path / "x.jsonl").write_text('{"id": "s", "text": "She stated \\ud800 it."}\n'
+                                      '{"id": "ok", "text": "Fine."}\n', encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["jsonl", str(tmp_path / "x.jsonl"), str(out), "--scheduler", "sync"]
+    assert _recipe().main(args) == 0
+    rows = {r["id"]: r for r in _read_jsonl(out)}
+    assert rows["s"]["unspin_status"] == rows["ok"]["unspin_status"] == "clean"
+    assert rows["s"]["text"] == "She stated \ud800 it."
+    with pytest.raises(SystemExit, match="earlier run"):
+        _recipe().main(args)

@@ -9,7 +9,8 @@ them on ``dask.bag``.
 - :func:`repair_partition`: the same over an iterable of records, with options validated and the
   engine warmed up (table loaded) once per partition instead of once per record.
 - :func:`repair_file` / :func:`repair_files_partition`: repair one file of a folder into a mirror
-  folder, written atomically, and return its report row (path, status, spin_score, repairs, error).
+  folder exactly as ``unspin batch`` does (streamed, atomic, permissions as ``cp`` gives them), and
+  return its report row (path, status, spin_score, repairs, error).
 
 A bad record or file never raises by default: it comes back with ``status == "failed"`` and the
 error message, so one broken article does not kill a job over millions.
@@ -18,8 +19,7 @@ error message, so one broken article does not kill a job over millions.
 from __future__ import annotations
 
 import os
-import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -46,7 +46,7 @@ def _error(e: BaseException) -> str:
 
 
 def repair_text_record(
-    record: dict[str, Any],
+    record: Mapping[str, Any],
     text_field: str = "text",
     *,
     output_field: str = TEXT_FIELD,
@@ -59,15 +59,32 @@ def repair_text_record(
 
     Added fields: ``output_field`` (repaired text, default ``unspin_text``), ``unspin_spin_score``,
     ``unspin_repairs`` (count), ``unspin_status`` (``repaired``/``clean``/``failed``) and
-    ``unspin_error``; with ``include_repairs`` also ``unspin_repair_list`` (JSON-ready dicts).
+    ``unspin_error``; the score is rounded to 4 places; with ``include_repairs`` also ``unspin_repair_list`` (JSON-ready dicts).
     ``record`` itself is not modified. ``options``/``overrides`` are unspin's options
     (``min_confidence=...``); a misspelt option always raises, whatever ``on_error`` says. A
-    missing or non-``str`` text, or an engine error, gives ``status == "failed"`` unless
-    ``on_error="raise"``.
+    missing or non-``str`` text, a record that is not a mapping (a Spark ``Row`` is read with
+    ``asDict()``), or an engine error, gives ``status == "failed"`` unless ``on_error="raise"``.
     """
     import unspin
 
     opts = make_options(options, **overrides)
+    if on_error not in ("report", "raise"):
+        raise ValueError(f"on_error must be 'report' or 'raise', got {on_error!r}")
+    if not isinstance(record, Mapping):
+        as_dict = getattr(record, "asDict", None)  # a Spark Row
+        if callable(as_dict):
+            record = as_dict()
+        else:
+            e = TypeError(f"a record must be a mapping (a dict; for a Spark Row, row.asDict()), "
+                          f"not {type(record).__name__}")
+            if on_error == "raise":
+                raise e
+            failed = {"_record": repr(record)[:200], output_field: None}
+            failed.update({SCORE_FIELD: None, REPAIRS_FIELD: 0, STATUS_FIELD: "failed",
+                           ERROR_FIELD: _error(e)})
+            if include_repairs:
+                failed[DETAIL_FIELD] = []
+            return failed
     out = dict(record)
     try:
         text = record.get(text_field)
@@ -88,7 +105,7 @@ def repair_text_record(
             out[DETAIL_FIELD] = []
         return out
     n = len(analysis.repairs)
-    out.update({output_field: analysis.text, SCORE_FIELD: round(analysis.spin_score, 4),
+    out.update({output_field: analysis.text, SCORE_FIELD: round(analysis.spin_score, 4),  # 4 places
                 REPAIRS_FIELD: n, STATUS_FIELD: _status(n), ERROR_FIELD: None})
     if include_repairs:
         out[DETAIL_FIELD] = [r.to_dict() for r in analysis.repairs]
@@ -140,20 +157,15 @@ def report_row(record: dict[str, Any], id_field: str | None = "id") -> dict[str,
     return row
 
 
-def _write_atomic(dest: Path, data: bytes) -> None:
-    """Write ``data`` to ``dest`` via a temporary file in the same folder and a rename."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, dest)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+def _roots(src_root: str | os.PathLike[str], dest_root: str | os.PathLike[str]) -> tuple[str, str]:
+    """The real paths of SRC and DEST; ``ValueError`` when outputs could land on sources."""
+    from .batch import within
+
+    src_real, dest_real = os.path.realpath(src_root), os.path.realpath(dest_root)
+    if src_real == dest_real or within(src_real, dest_real):
+        raise ValueError(f"dest_root {os.fspath(dest_root)!r} must not be src_root or contain it "
+                         "(the sources are never modified)")
+    return src_real, dest_real
 
 
 def repair_file(
@@ -164,40 +176,33 @@ def repair_file(
     options: Options | None = None,
     **overrides: Any,
 ) -> dict[str, Any]:
-    """Repair one UTF-8 file of ``src_root`` into the same relative path under ``dest_root``.
+    """Repair one UTF-8 file of ``src_root`` into the same relative path under ``dest_root``,
+    exactly as ``unspin batch`` does: streamed in blocks of 1 MiB cut at paragraph breaks,
+    written atomically (temporary file + rename) with the source's times and, for a new output,
+    its permissions minus the umask; byte for byte outside the repairs (a BOM and line endings
+    kept). The source is never modified: ``dest_root`` equal to ``src_root`` or containing it
+    raises ``ValueError``, and an output whose folder leads into ``src_root`` fails.
 
-    The output is written atomically (temporary file + rename) and the source is never modified.
-    Everything outside a repair passes through unchanged: the file is decoded and re-encoded as
-    UTF-8 without newline translation (a leading BOM is kept). Returns the report row
-    ``{"path", "status", "spin_score", "repairs", "error"}``; ``path`` is relative to ``src_root``.
-    Undecodable or unreadable files give ``status == "failed"`` and no output file.
+    Returns the report row ``{"path", "status", "spin_score", "repairs", "error"}``; ``path`` is
+    relative to ``src_root`` and ``spin_score`` rounded to 4 places. A file that is not UTF-8
+    text, cannot be read or is not under ``src_root`` gives ``status == "failed"`` and no output.
     """
-    import unspin
+    from .batch import BLOCK_SIZE
+    from .batch import repair_file as batch_repair_file
 
     opts = make_options(options, **overrides)
-    src = Path(path)
-    rel = Path(os.path.relpath(os.path.abspath(src), os.path.abspath(src_root)))
-    if rel.parts[:1] == ("..",):
-        raise ValueError(f"{src} is not under {src_root}")
-    row: dict[str, Any] = {"path": rel.as_posix(), "status": "failed", "spin_score": None,
-                           "repairs": 0, "error": None}
-    try:
-        raw = src.read_bytes()
-        if b"\x00" in raw:
-            raise ValueError("binary file (contains NUL bytes)")
-        text = raw.decode("utf-8")
-        analysis = unspin.analyze(text, opts)
-        data = raw if not analysis.repairs else analysis.text.encode("utf-8")
-        _write_atomic(Path(dest_root) / rel, data)
-    except UnicodeDecodeError as e:
-        row["error"] = f"not UTF-8: invalid byte at offset {e.start}"
-        return row
-    except Exception as e:  # noqa: BLE001 - one bad file must not stop a job over millions
-        row["error"] = _error(e)
-        return row
-    n = len(analysis.repairs)
-    row.update({"status": _status(n), "spin_score": round(analysis.spin_score, 4), "repairs": n})
-    return row
+    roots = _roots(src_root, dest_root)
+    src = os.path.abspath(path)
+    rel = os.path.relpath(src, os.path.abspath(src_root))
+    if rel == os.pardir or rel.startswith(os.pardir + os.sep) or os.path.isabs(rel):
+        return {"path": os.fspath(path), "status": "failed", "spin_score": None, "repairs": 0,
+                "error": f"not under src_root {os.fspath(src_root)!r}"}
+    rel = Path(rel).as_posix()
+    result = batch_repair_file(src, os.path.join(os.fspath(dest_root), rel), rel, opts, BLOCK_SIZE,
+                               roots)
+    score = None if result.spin_score is None else round(result.spin_score, 4)
+    return {"path": rel, "status": result.status, "spin_score": score, "repairs": result.repairs,
+            "error": result.error}
 
 
 def repair_files_partition(
@@ -210,6 +215,7 @@ def repair_files_partition(
 ) -> list[dict[str, Any]]:
     """:func:`repair_file` over one partition of paths, options validated and engine warmed once."""
     opts = make_options(options, **overrides)
+    _roots(src_root, dest_root)  # a wrong pair of folders fails the job at once, not per file
     warm_up(opts)
     return [repair_file(p, src_root, dest_root, options=opts) for p in paths]
 
