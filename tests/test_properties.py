@@ -34,10 +34,11 @@ SPUN_PARAGRAPHS = [t for t in _inputs("spun.json") if len(t.split()) >= 6]
 # Negatives written to be full of a spinner's favourite words pass alone (negative.json), but two
 # of them joined can look spun to the document model (known-failures.json keeps such pairs): the
 # museum paragraph ("naval warfare"), the law firm ("P.C.", "firm", "brief"), numbers spelt out in
-# Special English style, "a long time", and "the federal government ... we now have ... the best
-# way".
+# Special English style, "a long time", "the federal government ... we now have ... the best
+# way", and "teams ... the place had been ... Record 12 ... the file" (a known failure until
+# session 12: it passes alone, but after "Officers from three police forces ..." it looks spun).
 _SPINNER_LIKE = ("naval warfare", "P.C.,", "one hundred fifty thousand", "took a long time",
-                 "we now have a plan", "nineteen ninety-six")
+                 "we now have a plan", "nineteen ninety-six", "the place had been empty")
 CLEAN_PARAGRAPHS = [
     t for t in _inputs("negative.json")
     if len(t.split()) >= 8 and not any(marker in t for marker in _SPINNER_LIKE)
