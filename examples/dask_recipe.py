@@ -109,7 +109,8 @@ def run_jsonl(inputs: Sequence[str], outdir: Path, report: Path, options: Option
 
     _check_fresh(outdir, report)
     try:
-        lines = db.read_text(list(inputs), blocksize=blocksize, encoding="utf-8")
+        # utf-8-sig: a file that starts with a byte-order mark (as some editors save JSONL)
+        lines = db.read_text(list(inputs), blocksize=blocksize, encoding="utf-8-sig")
     except OSError as e:  # no file matches
         raise SystemExit(f"cannot read {' '.join(inputs)}: {e}") from None
     records = lines.filter(str.strip).map(load_json_record)

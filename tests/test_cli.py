@@ -920,3 +920,14 @@ def test_output_to_an_open_descriptor_is_written_through_not_replaced(tmp_path: 
     assert p.returncode == 0, p.stderr
     assert link.is_symlink() and os.readlink(link) == "/proc/self/fd/1"
     assert not gone.exists()
+
+
+def test_learn_propose_reports_a_bad_input_in_one_line(tmp_path: Path) -> None:
+    latin1 = tmp_path / "latin1.txt"
+    latin1.write_bytes(b"caf\xe9\n")
+    for args, fragment in (([str(tmp_path / "missing.txt"), str(latin1)], "No such file"),
+                           ([str(latin1), str(latin1)], "not UTF-8")):
+        p = subprocess.run([sys.executable, "-m", "unspin.learn", "propose", *args],
+                           capture_output=True, text=True, check=False)
+        assert p.returncode == 2
+        assert p.stderr.count("\n") == 1 and fragment in p.stderr and "Traceback" not in p.stderr

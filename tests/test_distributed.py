@@ -320,3 +320,11 @@ def test_dask_jsonl_recipe_survives_a_lone_surrogate_and_refuses_old_parts(tmp_p
     assert rows["s"]["text"] == "She stated \ud800 it."
     with pytest.raises(SystemExit, match="earlier run"):
         _recipe().main(args)
+
+
+def test_dask_jsonl_recipe_reads_a_file_with_a_byte_order_mark(tmp_path: Path) -> None:
+    pytest.importorskip("dask.bag", reason="Dask not installed: pip install 'unspin[dask]'")
+    (tmp_path / "b.jsonl").write_bytes(b'\xef\xbb\xbf{"id": "b", "text": "Fine."}\n')
+    out = tmp_path / "out"
+    assert _recipe().main(["jsonl", str(tmp_path / "b.jsonl"), str(out), "--scheduler", "sync"]) == 0
+    assert [r["id"] for r in _read_jsonl(out)] == ["b"]

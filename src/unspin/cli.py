@@ -118,6 +118,16 @@ def _silence_stdout() -> None:
 # Output helpers
 
 
+def _binary_stream(name: str) -> IO[bytes]:
+    """The byte stream under ``sys.stdin`` / ``sys.stdout`` (what ``click.get_binary_stream``
+    gave, which Click 8.5 deprecates); ``RuntimeError`` when the stream is closed (``<&-``)."""
+    stream = getattr(sys, name)
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None:
+        raise RuntimeError(f"{name} is closed")
+    return buffer
+
+
 class _Stream:
     """Standard output as bytes, opened on first use; write errors (other than a closed pipe)
     become OutputError, and a closed descriptor (``>&-``) is an OutputError too."""
@@ -130,7 +140,7 @@ class _Stream:
     def fp(self) -> IO[bytes]:
         if self._fp is None:
             try:
-                self._fp = click.get_binary_stream("stdout")
+                self._fp = _binary_stream("stdout")
             except RuntimeError:
                 from .batch import OutputError
 
@@ -512,7 +522,7 @@ class _FilterRun:
         try:
             if is_stdin:
                 try:
-                    fp = click.get_binary_stream("stdin")
+                    fp = _binary_stream("stdin")
                 except RuntimeError:
                     raise InputError("standard input is closed") from None
             else:

@@ -285,16 +285,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("original", type=Path)
     a = ap.parse_args(argv)
     if a.cmd == "propose":
-        return propose(a.spun, a.original)
+        texts = []
+        for path in (a.spun, a.original):  # a bad input is one line, not a traceback
+            try:
+                texts.append(_read(path))
+            except OSError as e:
+                print(f"unspin learn: error: {path}: {e.strerror or e}", file=sys.stderr)
+                return 2
+            except UnicodeDecodeError as e:
+                print(f"unspin learn: error: {path}: not UTF-8 (byte {e.start})", file=sys.stderr)
+                return 2
+        return propose(a.spun, a.original, *texts)
     from .build import build
 
     build(a.corpus, a.repo, a.min_count, a.split, a.out, **({"n_folds": a.folds} if a.folds else {}))
     return 0
 
 
-def propose(spun_path: Path, orig_path: Path) -> int:
-    """Print candidate rows (spun, original, count, example) for one pair of texts."""
-    doc = prepare(str(spun_path), _read(spun_path), _read(orig_path))
+def propose(spun_path: Path, orig_path: Path, spun: str | None = None, original: str | None = None) -> int:
+    """Print candidate rows (spun, original, count, example) for one pair of texts (read from
+    the paths unless given)."""
+    spun = _read(spun_path) if spun is None else spun
+    original = _read(orig_path) if original is None else original
+    doc = prepare(str(spun_path), spun, original)
     counts = resolve_events([doc])
     examples: dict[tuple[Key, Key], str] = {}
     for (i, j), o in doc.events.items():
