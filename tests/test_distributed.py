@@ -293,7 +293,7 @@ def test_big_file_comes_out_as_unspin_batch_writes_it(tmp_path: Path) -> None:
 
 def test_records_that_are_not_mappings_fail_alone(fake: list[str]) -> None:
     class Row(tuple):  # what Spark hands to mapPartitions: a tuple with asDict()
-        def asDict(self) -> dict:  # noqa: N802 - Spark's name
+        def asDict(self) -> dict:  # Spark's name
             return {"id": self[0], "text": self[1]}
 
     Plain = collections.namedtuple("Plain", "id text")

@@ -63,33 +63,29 @@ class Options:
             raise ValueError(f"quotes must be 'auto', 'repair' or 'protect', got {self.quotes!r}")
         if self.table is not None:
             _check_path("table", self.table)
-        if isinstance(self.extra_tables, str | os.PathLike):
-            object.__setattr__(self, "extra_tables", (self.extra_tables,))
-        else:
-            try:
-                if isinstance(self.extra_tables, bytes | bytearray):
-                    raise TypeError
-                object.__setattr__(self, "extra_tables", tuple(self.extra_tables))
-            except TypeError:
-                raise TypeError(
-                    f"extra_tables must be a path or a collection of paths, got {self.extra_tables!r}"
-                ) from None
+        extra = _collection(self.extra_tables, str | os.PathLike, tuple,
+                            "extra_tables must be a path or a collection of paths")
+        object.__setattr__(self, "extra_tables", extra)
         for path in self.extra_tables:
             _check_path("extra_tables", path)
-        if isinstance(self.disable, str):
-            object.__setattr__(self, "disable", frozenset({self.disable}))
-        else:
-            try:
-                if isinstance(self.disable, bytes | bytearray):
-                    raise TypeError
-                object.__setattr__(self, "disable", frozenset(self.disable))
-            except TypeError:
-                raise TypeError(
-                    "disable must be a rule id, a family name or a collection of them, "
-                    f"got {self.disable!r}"
-                ) from None
+        disable = _collection(self.disable, str, frozenset,
+                              "disable must be a rule id, a family name or a collection of them")
+        object.__setattr__(self, "disable", disable)
         if self.disable:
             _check_disable(self)
+
+
+def _collection(value: Any, single: Any, make: Any, message: str) -> Any:
+    """``make`` of ``value``'s items, or of ``value`` alone when it is one ``single`` item;
+    ``TypeError`` (with ``message``) for anything else, bytes included."""
+    if isinstance(value, single):
+        return make((value,))
+    try:
+        if isinstance(value, bytes | bytearray):
+            raise TypeError
+        return make(value)
+    except TypeError:
+        raise TypeError(f"{message}, got {value!r}") from None
 
 
 def _check_path(name: str, path: object) -> None:
