@@ -8,6 +8,8 @@ import random
 import re
 import sys
 
+import pytest
+
 from unspin.tokens import Tokens, tokenize, tokenize_slow, word_keys, word_keys_of
 
 ALPHABET = "aAbZ ΣσςİıKkſ’'.,\n\"“”:;019-_éÉßẞǅ\t"
@@ -339,3 +341,71 @@ def test_cache_is_read_where_files_cannot_be_mapped(tmp_path, monkeypatch) -> No
     monkeypatch.setattr(mmap, "mmap", no_mapping)
     back = model._read_cache(path)
     assert bytes(back["big"]) == b"0123456789" * 100 and back["n"] == 3
+
+
+def test_damage_inside_a_cache_entry_is_found_when_it_is_read(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Parts of a cached table are unpacked only when a text needs them, so a cache file damaged
+    in the middle (QA: zeroed bytes gave an UnpicklingError on every later run, or silently other
+    repairs) is caught by its checksum and built again."""
+    import pickle
+
+    from unspin import model
+
+    monkeypatch.setenv("UNSPIN_CACHE_DIR", str(tmp_path))
+    builds = []
+
+    def build() -> dict[str, object]:
+        builds.append(1)
+        return {"blob": pickle.PickleBuffer(bytes(range(256)) * 400)}
+
+    first = model.cached("thing", build)
+    path = tmp_path / "unspin" / "thing.pickle"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2 : len(data) // 2 + 100] = bytes(100)  # inside the out-of-band bytes
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="damaged"):
+        model._read_cache(path)
+    again = model.cached("thing", build)
+    assert len(builds) == 2 and bytes(again["blob"]) == bytes(first["blob"])
+    assert model._read_cache(path) is not None  # rewritten whole
+
+
+def test_a_failed_cache_write_leaves_no_temporary_file(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from unspin import model
+
+    target = tmp_path / "unspin" / "thing.pickle"
+    target.mkdir(parents=True)  # os.replace onto a folder fails, as on a full disk the write does
+    model._write_cache(target, {"n": 1})
+    assert [p.name for p in target.parent.iterdir()] == ["thing.pickle"]
+
+
+def test_no_home_directory_means_no_cache_not_an_error(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from unspin import model
+
+    monkeypatch.setenv("UNSPIN_CACHE_DIR", "~no_such_user_for_unspin/cache")
+    assert model._cache_dir() is None
+    assert model.cached("thing", lambda: {"n": 1}) == {"n": 1}
+
+
+def test_threads_build_a_missing_cache_entry_once(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import threading
+    import time
+
+    from unspin import model
+
+    monkeypatch.setenv("UNSPIN_CACHE_DIR", str(tmp_path))
+    builds = []
+
+    def build() -> dict[str, int]:
+        builds.append(1)
+        time.sleep(0.05)
+        return {"n": 1}
+
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(model.cached("thing", build)))
+               for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [{"n": 1}] * 8 and len(builds) == 1

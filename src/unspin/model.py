@@ -17,6 +17,7 @@ import json
 import math
 import os
 import sys
+import threading
 import zlib
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
@@ -379,7 +380,7 @@ def model_dir() -> Path:
 
 
 #: Bump when the layout of anything pickled into the cache changes.
-CACHE_VERSION = 37
+CACHE_VERSION = 38
 
 
 @functools.cache
@@ -424,16 +425,21 @@ def cached(name: str, build: Any, load: Any = None) -> Any:
     """
     import pickle  # here, not at module level: start-up time
 
-    path = _cache_dir() / f"{name}.pickle"
+    cache_dir = _cache_dir()
+    if cache_dir is None:  # no usable place for a cache: build, as an unwritable one would
+        value = build()
+        return value if load is None else load(value)
+    path = cache_dir / f"{name}.pickle"
     unreadable = (OSError, pickle.PickleError, EOFError, AttributeError, ValueError, ImportError,
                   TypeError, KeyError, IndexError)
-    try:
-        value = _read_cache(path)
-        value = value if load is None else load(value)
-    except unreadable:
-        value = build()
-        _write_cache(path, value)
-        return value if load is None else load(value)
+    with _BUILD_LOCK:  # threads of one process build a missing entry once, not once each
+        try:
+            value = _read_cache(path)
+            value = value if load is None else load(value)
+        except unreadable:
+            value = build()
+            _write_cache(path, value)
+            return value if load is None else load(value)
     try:
         os.utime(path)  # "recently used", for _prune_cache
     except OSError:
@@ -442,11 +448,14 @@ def cached(name: str, build: Any, load: Any = None) -> Any:
 
 
 _CACHE_MAGIC = b"unspin-cache\n"
+#: Held while a cache entry is read or built (see :func:`cached`).
+_BUILD_LOCK = threading.RLock()
 
 
 def _read_cache(path: Path) -> Any:
-    """A value written by :func:`_write_cache`: magic, the number of out-of-band buffers, their
-    lengths and the pickle's (8 bytes each, little-endian), the pickle, the buffers."""
+    """A value written by :func:`_write_cache`: magic, an Adler-32 checksum of the rest, the number
+    of out-of-band buffers, their lengths and the pickle's (8 bytes each, little-endian), the
+    pickle, the buffers."""
     import mmap
     import pickle
 
@@ -459,6 +468,11 @@ def _read_cache(path: Path) -> Any:
     pos = len(_CACHE_MAGIC)
     if data[:pos] != _CACHE_MAGIC:
         raise ValueError(f"{path}: not an unspin cache file")
+    # a checksum of everything after it: parts of the value are unpacked only when a text needs
+    # them, so damage found then could not be repaired by building the entry again
+    if int.from_bytes(data[pos : pos + 8], "little") != zlib.adler32(view[pos + 8 :]):
+        raise ValueError(f"{path}: damaged")
+    pos += 8
     n = int.from_bytes(data[pos : pos + 8], "little")
     sizes = [int.from_bytes(data[pos + 8 * k : pos + 8 * k + 8], "little") for k in range(1, n + 2)]
     pos += 8 * (n + 2)
@@ -479,16 +493,20 @@ def _write_cache(path: Path, value: Any) -> None:
     buffers: list[pickle.PickleBuffer] = []
     pickled = pickle.dumps(value, protocol=5, buffer_callback=buffers.append)
     raws = [b.raw() for b in buffers]
-    header = [len(raws), *(len(r) for r in raws), len(pickled)]
+    header = b"".join(x.to_bytes(8, "little") for x in [len(raws), *(len(r) for r in raws), len(pickled)])
+    checksum = zlib.adler32(header)
+    for part in (pickled, *raws):
+        checksum = zlib.adler32(part, checksum)
+    tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
         with open(tmp, "wb") as f:
-            f.write(_CACHE_MAGIC + b"".join(x.to_bytes(8, "little") for x in header))
+            f.write(_CACHE_MAGIC + checksum.to_bytes(8, "little") + header)
             f.write(pickled)
             f.writelines(raws)
         os.replace(tmp, path)
     except OSError:
+        _unlink(str(tmp))  # a full disk must not stay full of a half-written entry
         return
     _prune_cache(path.parent, path)
 
@@ -590,8 +608,12 @@ def read_general(d: Path) -> tuple[dict[str, int], dict[str, int], int]:
     return uni, bi, threshold
 
 
-def _cache_dir() -> Path:
+def _cache_dir() -> Path | None:
+    """Where cache entries go, or None when no home directory can be found for "~"."""
     base = os.environ.get("UNSPIN_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME") or "~/.cache"
-    return Path(base).expanduser() / "unspin"
+    try:
+        return Path(base).expanduser() / "unspin"
+    except RuntimeError:  # "~" or "~user" with no home directory known (a container's uid)
+        return None
 
 
