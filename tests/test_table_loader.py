@@ -356,8 +356,9 @@ def test_pathological_table_loads_in_linear_time(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "n_words",
-    [100, pytest.param(1_000, marks=pytest.mark.slow)],
-    ids=["100-vs-400", "1000-vs-4000"],
+    # sizes where matching, not the call's fixed cost, dominates (100 words took 0.03-0.07 s)
+    [400, pytest.param(1_000, marks=pytest.mark.slow)],
+    ids=["400-vs-1600", "1000-vs-4000"],
 )
 def test_pathological_table_matches_in_linear_time(tmp_path: Path, n_words: int) -> None:
     """Every word is a candidate of many overlapping rules; runtime must still grow linearly."""
@@ -371,7 +372,7 @@ def test_pathological_table_matches_in_linear_time(tmp_path: Path, n_words: int)
         return _best_time(lambda: unspin.analyze(text, **opts), repeat=repeat)
 
     t_n = run(n_words, repeat=2)
-    t_4n = run(4 * n_words, repeat=1)
+    t_4n = run(4 * n_words, repeat=2)  # best of two: one timing can catch a garbage collection
     assert t_4n < 8 * max(t_n, 0.01), (t_n, t_4n)
     assert t_4n < 75 * n_words / 1000 + 5, (
         f"matching {4 * n_words} candidate words took {t_4n:.1f}s"
@@ -458,3 +459,29 @@ def test_chains_are_found_inside_replacements_only() -> None:
     beyond = Repair(16, 22, "17 p.c", "17 percent", 0.9, "d")  # reaches past "17": a merge
     assert _chained(base, [inside, beyond]) == [(base[0], inside)]
     assert _chained(base, []) == []
+
+
+def test_a_table_of_your_own_is_parsed_once_per_content(tmp_path: Path, monkeypatch) -> None:
+    """QA round 3: a --table of your own was parsed and checked again on every call and every
+    pass (0.25 s a call for a copy of the bundled table). It is read each call, so an edit is
+    seen at once, but parsed once for each content."""
+    import unspin.table as table_module
+
+    calls = []
+    real = table_module.parse_table
+
+    def counting(text: str, path: str = "<table>") -> tuple[Rule, ...]:
+        calls.append(path)
+        return real(text, path)
+
+    monkeypatch.setattr(table_module, "parse_table", counting)
+    path = write(tmp_path, table(row("saying.voiced.said", "voiced", "said", prior="0.9")))
+    opts = {"table": path, "use_document_model": False}
+    text = "The minister voiced that the talks would go on. The envoy voiced it too."
+    first = unspin.restore(text, **opts)
+    for _ in range(3):
+        assert unspin.restore(text, **opts) == first
+    assert calls.count(str(path)) == 1
+    path.write_text(table(row("saying.voiced.told", "voiced", "told", prior="0.9")), encoding="utf-8")
+    unspin.restore(text, **opts)
+    assert calls.count(str(path)) == 2  # the edit is seen

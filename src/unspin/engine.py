@@ -575,27 +575,38 @@ class _AllEntries(Mapping):
         return key in self.store.index
 
 
+#: Compiled tables of your own (and any with ``disable``), by the content keys of their files
+#: (see :func:`unspin.table.read_table`) and the disabled names: built once per process, however
+#: many calls and passes use them.
+_COMPILED_FOR: dict[tuple[Any, ...], Compiled] = {}
+
+
 def _compiled_for(options: Options) -> Compiled:
-    from .table import default_table, load_table
+    from .table import default_table, read_table
 
     if options.table is None and not options.extra_tables:
-        base = _default_compiled()
-        rules = None
+        if not options.disable:
+            return _default_compiled()
+        key: tuple[Any, ...] = (None, (), options.disable)
+        found = [("", default_table())]
     else:
-        rules = list(load_table(options.table) if options.table is not None else default_table())
-        for extra in options.extra_tables:
-            extra_rules = load_table(extra)
+        found = [read_table(options.table) if options.table is not None else ("", default_table())]
+        found += [read_table(extra) for extra in options.extra_tables]
+        key = (found[0][0], tuple(k for k, _ in found[1:]), options.disable)
+    compiled = _COMPILED_FOR.get(key)
+    if compiled is None:
+        rules = list(found[0][1])
+        for _, extra_rules in found[1:]:
             ids = {r.id for r in extra_rules}
             rules = [r for r in rules if r.id not in ids] + list(extra_rules)
-        base = _compiled_cached(tuple(rules))
-    if not options.disable:
-        return base
-    dis = options.disable
-    kept = tuple(
-        r for r in (rules if rules is not None else default_table())
-        if r.id not in dis and r.family not in dis
-    )
-    return _compiled_cached(kept)
+        dis = options.disable
+        if dis:
+            rules = [r for r in rules if r.id not in dis and r.family not in dis]
+        compiled = _compiled_cached(tuple(rules))
+        if len(_COMPILED_FOR) >= 16:
+            _COMPILED_FOR.clear()
+        _COMPILED_FOR[key] = compiled
+    return compiled
 
 
 @functools.lru_cache(maxsize=8)

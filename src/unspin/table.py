@@ -174,17 +174,37 @@ def _contains(hay: tuple[str, ...], needle: tuple[str, ...]) -> bool:
 
 def load_table(path: str | os.PathLike[str]) -> tuple[Rule, ...]:
     """Read and validate a table file; undecodable bytes raise :class:`TableError` too."""
+    return read_table(path)[1]
+
+
+#: Tables parsed in this process, by (path, CRC-32 and length of the bytes): a table of your own
+#: is read on every call (an edit is seen at once) but parsed and checked once per content.
+_PARSED: dict[tuple[str, int, int], tuple[Rule, ...]] = {}
+
+
+def read_table(path: str | os.PathLike[str]) -> tuple[tuple[str, int, int], tuple[Rule, ...]]:
+    """(a key of the file's name and content, its rules): :func:`load_table` with the key that
+    tells two readings of the same content apart from an edited file."""
+    import zlib
+
     p = str(path)
     try:
         data = Path(path).read_bytes()
     except OSError as e:
         raise TableError(p, 0, f"cannot read table: {e.strerror or e}") from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        raise TableError(p, line, f"invalid UTF-8 at byte {e.start}") from None
-    return parse_table(text.removeprefix("\ufeff"), p)
+    key = (p, zlib.crc32(data), len(data))
+    rules = _PARSED.get(key)
+    if rules is None:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            line = data[: e.start].count(b"\n") + 1
+            raise TableError(p, line, f"invalid UTF-8 at byte {e.start}") from None
+        rules = parse_table(text.removeprefix("\ufeff"), p)
+        if len(_PARSED) >= 16:
+            _PARSED.clear()
+        _PARSED[key] = rules
+    return key, rules
 
 
 def bundled_table_path() -> Path:
