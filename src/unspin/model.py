@@ -326,7 +326,9 @@ class DocumentModel:
         :data:`MIN_WORDS` carry too little evidence for naive Bayes, which treats correlated words
         as independent: their probability is scaled down by length.
         """
-        total = sum(map(self.words.get, set(keys), itertools.repeat(0.0)))
+        # fsum is exact, so the total does not depend on the order of the set, which changes
+        # with PYTHONHASHSEED: every process gives the same score to the last bit
+        total = math.fsum(map(self.words.get, set(keys), itertools.repeat(0.0)))
         p = sigmoid(self.bias + self.scale * total)
         if len(keys) < MIN_WORDS:
             p *= len(keys) / MIN_WORDS
