@@ -357,8 +357,8 @@ def test_pathological_table_loads_in_linear_time(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "n_words",
     # sizes where matching, not the call's fixed cost, dominates (100 words took 0.03-0.07 s)
-    [400, pytest.param(1_000, marks=pytest.mark.slow)],
-    ids=["400-vs-1600", "1000-vs-4000"],
+    [200, pytest.param(1_000, marks=pytest.mark.slow)],
+    ids=["200-vs-1600", "1000-vs-8000"],
 )
 def test_pathological_table_matches_in_linear_time(tmp_path: Path, n_words: int) -> None:
     """Every word is a candidate of many overlapping rules; runtime must still grow linearly."""
@@ -371,11 +371,14 @@ def test_pathological_table_matches_in_linear_time(tmp_path: Path, n_words: int)
         text = " ".join(words)
         return _best_time(lambda: unspin.analyze(text, **opts), repeat=repeat)
 
+    # Eight times the words: linear cost gives 8x, quadratic 64x. The fixpoint passes add up to a
+    # factor of two either way (at min_confidence 0 ties are everywhere, and how many passes a
+    # text needs varies with it and with the hash seed), so the bar is 24x.
     t_n = run(n_words, repeat=2)
-    t_4n = run(4 * n_words, repeat=2)  # best of two: one timing can catch a garbage collection
-    assert t_4n < 8 * max(t_n, 0.01), (t_n, t_4n)
-    assert t_4n < 75 * n_words / 1000 + 5, (
-        f"matching {4 * n_words} candidate words took {t_4n:.1f}s"
+    t_8n = run(8 * n_words, repeat=2)  # best of two: one timing can catch a garbage collection
+    assert t_8n < 24 * max(t_n, 0.01), (t_n, t_8n)
+    assert t_8n < 150 * n_words / 1000 + 5, (
+        f"matching {8 * n_words} candidate words took {t_8n:.1f}s"
     )
 
 
