@@ -361,7 +361,8 @@ class AtomicWriter:
 
     Non-regular existing targets (``/dev/null``, ``/dev/full``, a FIFO) are written directly, and
     with ``append`` any target is (opened for appending: a descriptor's file, which the shell has
-    opened and may have truncated already). :meth:`discard` (or leaving a ``with`` block with an exception) removes the temporary file.
+    opened and may have truncated already). :meth:`discard` (or leaving a ``with`` block with an
+    exception) removes the temporary file.
     Write errors raise :class:`OutputError`. ``mode``: the permissions, else an existing file's;
     a new file gets ``new_mode`` (default 0o666) minus the umask, as ``open()`` would.
     """

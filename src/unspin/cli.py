@@ -555,7 +555,6 @@ class _FilterRun:
                     blocks += 1
                     if i == 0:
                         first_text, first_spin = text, analysis.spin_score
-                    if i == 0:
                         if self.output:
                             target = self.output
                             sink = _output_sink(self.output, self.stdout)
@@ -693,6 +692,7 @@ class _FilterRun:
                 f"would make {n} repair{'s' if n != 1 else ''}\n")
 
     def _note_line(self, text: str) -> None:
+        """An --explain line: on stderr when stdout carries text, else on stdout."""
         if self.explain_to_stderr:
             _note(text)
         else:
@@ -700,11 +700,7 @@ class _FilterRun:
 
     def _explain(self, name: str, line: int, col: int, r: Any) -> None:
         where = f"{name}:{line}:{col}"
-        text = f"{where}: {r.rule}: {r.found!r} -> {r.replacement!r} ({r.confidence:.2f})\n"
-        if self.explain_to_stderr:
-            _note(text)
-        else:
-            self.stdout.write(text.encode("utf-8"))
+        self._note_line(f"{where}: {r.rule}: {r.found!r} -> {r.replacement!r} ({r.confidence:.2f})\n")
 
     def _json_begin(self, name: str) -> None:
         import json
@@ -931,7 +927,6 @@ def batch(ctx: click.Context, src: str, dest: str, **params: Any) -> NoReturn:
     if within(src_real, dest_real):  # also for DEST "/", where a prefix test of "//" fails
         raise click.UsageError("SRC must not be inside DEST (outputs could land in SRC)")
     if params["report"]:
-
         report_real = os.path.realpath(params["report"])
         for root, label, what in ((src_real, "SRC", "a source"), (dest_real, "DEST", "an output")):
             if within(report_real, root):

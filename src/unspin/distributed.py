@@ -59,7 +59,8 @@ def repair_text_record(
 
     Added fields: ``output_field`` (repaired text, default ``unspin_text``), ``unspin_spin_score``,
     ``unspin_repairs`` (count), ``unspin_status`` (``repaired``/``clean``/``failed``) and
-    ``unspin_error``; the score is rounded to 4 places; with ``include_repairs`` also ``unspin_repair_list`` (JSON-ready dicts).
+    ``unspin_error``; the score is rounded to 4 places; with ``include_repairs`` also
+    ``unspin_repair_list`` (JSON-ready dicts).
     ``record`` itself is not modified. ``options``/``overrides`` are unspin's options
     (``min_confidence=...``); a misspelt option always raises, whatever ``on_error`` says. A
     missing or non-``str`` text, a record that is not a mapping (a Spark ``Row`` is read with
@@ -70,23 +71,19 @@ def repair_text_record(
     opts = make_options(options, **overrides)
     if on_error not in ("report", "raise"):
         raise ValueError(f"on_error must be 'report' or 'raise', got {on_error!r}")
+    not_a_mapping = None
     if not isinstance(record, Mapping):
         as_dict = getattr(record, "asDict", None)  # a Spark Row
         if callable(as_dict):
             record = as_dict()
-        else:
-            e = TypeError(f"a record must be a mapping (a dict; for a Spark Row, row.asDict()), "
-                          f"not {type(record).__name__}")
-            if on_error == "raise":
-                raise e
-            failed = {"_record": repr(record)[:200], output_field: None}
-            failed.update({SCORE_FIELD: None, REPAIRS_FIELD: 0, STATUS_FIELD: "failed",
-                           ERROR_FIELD: _error(e)})
-            if include_repairs:
-                failed[DETAIL_FIELD] = []
-            return failed
+        else:  # reported as failed below, like any other bad record
+            not_a_mapping = TypeError(f"a record must be a mapping (a dict; for a Spark Row, "
+                                      f"row.asDict()), not {type(record).__name__}")
+            record = {"_record": repr(record)[:200], output_field: None}
     out = dict(record)
     try:
+        if not_a_mapping is not None:
+            raise not_a_mapping
         text = record.get(text_field)
         if text is None and record.get(ERROR_FIELD):  # e.g. a line load_json_record could not parse
             raise ValueError(record[ERROR_FIELD])
@@ -105,7 +102,7 @@ def repair_text_record(
             out[DETAIL_FIELD] = []
         return out
     n = len(analysis.repairs)
-    out.update({output_field: analysis.text, SCORE_FIELD: round(analysis.spin_score, 4),  # 4 places
+    out.update({output_field: analysis.text, SCORE_FIELD: round(analysis.spin_score, 4),
                 REPAIRS_FIELD: n, STATUS_FIELD: _status(n), ERROR_FIELD: None})
     if include_repairs:
         out[DETAIL_FIELD] = [r.to_dict() for r in analysis.repairs]

@@ -602,16 +602,12 @@ def _compiled_for(options: Options) -> Compiled:
         dis = options.disable
         if dis:
             rules = [r for r in rules if r.id not in dis and r.family not in dis]
-        compiled = _compiled_cached(tuple(rules))
+        rules_t = tuple(rules)
+        compiled = compile_rules(rules_t, load_model(), _own_rows(rules_t))
         if len(_COMPILED_FOR) >= 16:
             _COMPILED_FOR.clear()
         _COMPILED_FOR[key] = compiled
     return compiled
-
-
-@functools.lru_cache(maxsize=8)
-def _compiled_cached(rules: tuple[Rule, ...]) -> Compiled:
-    return compile_rules(rules, load_model(), _own_rows(rules))
 
 
 _QUOTED = re.compile(r"“[^“”\n]*”|\"[^\"\n]*\"")

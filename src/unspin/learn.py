@@ -295,19 +295,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             except UnicodeDecodeError as e:
                 print(f"unspin learn: error: {path}: not UTF-8 (byte {e.start})", file=sys.stderr)
                 return 2
-        return propose(a.spun, a.original, *texts)
+        return propose(str(a.spun), *texts)
     from .build import build
 
     build(a.corpus, a.repo, a.min_count, a.split, a.out, **({"n_folds": a.folds} if a.folds else {}))
     return 0
 
 
-def propose(spun_path: Path, orig_path: Path, spun: str | None = None, original: str | None = None) -> int:
-    """Print candidate rows (spun, original, count, example) for one pair of texts (read from
-    the paths unless given)."""
-    spun = _read(spun_path) if spun is None else spun
-    original = _read(orig_path) if original is None else original
-    doc = prepare(str(spun_path), spun, original)
+def propose(name: str, spun: str, original: str) -> int:
+    """Print candidate rows (spun, original, count, example) for one pair of texts."""
+    doc = prepare(name, spun, original)
     counts = resolve_events([doc])
     examples: dict[tuple[Key, Key], str] = {}
     for (i, j), o in doc.events.items():
