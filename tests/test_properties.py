@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from hypothesis import assume, given, note
 from hypothesis import strategies as st
+from timing import best_time
 
 import unspin
 from unspin.table import default_table
@@ -537,16 +538,7 @@ def _assert_linear(run: Callable[[str], object], small: str, big: str, label: st
                    factor: float = 8.0, floor: float = 0.01) -> None:
     """``run`` on ``big`` (about four times ``small``) takes less than ``factor`` times as long as on
     ``small`` (best of two runs each; times under ``floor`` count as ``floor``)."""
-    import time
-
-    times = []
-    for text in (small, big):
-        best = float("inf")
-        for _ in range(2):
-            t0 = time.perf_counter()
-            run(text)
-            best = min(best, time.perf_counter() - t0)
-        times.append(best)
+    times = [best_time(lambda text=text: run(text)) for text in (small, big)]
     assert times[1] < factor * max(times[0], floor), f"{label}: {times[0]:.3f}s, x4: {times[1]:.3f}s"
 
 
