@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from unspin.engine import candidates
-from unspin.guards import ago_rule
+from unspin.guards import ago_rule, article_rule
 from unspin.options import Options
 from unspin.table import Rule, default_table
 
@@ -35,9 +35,11 @@ def contexts_for(rule: Rule) -> list[tuple[str, int]]:
         leads = ["Officials said the ", "Officials said that "]
     # the row may live only in one letter case ("US" for "United States", "Home" in a name)
     forms = [spun, " ".join(w[:1].upper() + w[1:] for w in spun.split()), spun.upper()]
-    texts = [(f"{lead}{form} was discussed on Monday.", len(lead)) for form in forms for lead in leads]
+    # a row that restores an article ("since the") needs a noun after it
+    noun = " budget" if article_rule(rule) else ""
+    texts = [(f"{lead}{form}{noun} was discussed on Monday.", len(lead)) for form in forms for lead in leads]
     start = "Officials met on Monday. "  # or only at the start of a sentence ("That" -> "This")
-    return [*texts, (f"{start}{spun[:1].upper() + spun[1:]} was discussed.", len(start))]
+    return [*texts, (f"{start}{spun[:1].upper() + spun[1:]}{noun} was discussed.", len(start))]
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)

@@ -68,17 +68,42 @@ def ago_rule(rule: Rule) -> bool:
     return rule.original.lower() == "ago"
 
 
+_ARTICLES = frozenset({"the", "a", "an"})
+
+#: Words that never follow an article: pronouns, possessives, other determiners, auxiliaries and
+#: modals, prepositions, conjunctions and question words ("since the it", "became a the").
+_NOT_AFTER_ARTICLE = frozenset(
+    "i you he she it we they me him us them his her its their our my your this that these those "
+    "a an the some any no every each either neither is are was were be been being am has have had "
+    "do does did will would can could shall should may might must not of in on at to from by with "
+    "for about into onto over under after before since during than as and or but nor if because "
+    "when while although though so yet who whom whose which what where why how there".split()
+)
+
+
+def article_rule(rule: Rule) -> bool:
+    """Does ``rule`` end its original in an article the spun phrase did not end in ("for the reason
+    that" -> "since the", "grew to become" -> "became a")? The spinner absorbed the article into
+    its phrase, so a noun phrase must follow; :func:`allows` checks the next word."""
+    original, spun = phrase_key(rule.original), phrase_key(rule.spun)
+    return bool(original) and original[-1] in _ARTICLES and spun[-1:] != original[-1:]
+
+
 def implicitly_guarded(rule: Rule) -> bool:
     """Is ``rule`` checked by :func:`allows` although it names no guard and protects nothing?"""
-    return numeral_rule(rule) or ago_rule(rule) or digits_rule(rule)
+    return numeral_rule(rule) or ago_rule(rule) or digits_rule(rule) or article_rule(rule)
 
+
+#: Punctuation an article never stands before (an opening quote may: 'the "Arab Spring"').
+_PHRASE_BREAKS = frozenset(".,;:!?)]}”")
 
 #: rule -> (its protected phrases as (offset of the spun phrase in it, words), numeral_rule(rule),
-#: ago_rule(rule), digits_rule(rule)): what :func:`allows` asks of a rule, worked out once per rule.
-_CHECKS: dict[Rule, tuple[tuple[tuple[int, tuple[str, ...]], ...], bool, bool, bool]] = {}
+#: ago_rule(rule), digits_rule(rule), article_rule(rule)): what :func:`allows` asks of a rule,
+#: worked out once per rule.
+_CHECKS: dict[Rule, tuple[tuple[tuple[int, tuple[str, ...]], ...], bool, bool, bool, bool]] = {}
 
 
-def _checks(rule: Rule) -> tuple[tuple[tuple[int, tuple[str, ...]], ...], bool, bool, bool]:
+def _checks(rule: Rule) -> tuple[tuple[tuple[int, tuple[str, ...]], ...], bool, bool, bool, bool]:
     found = _CHECKS.get(rule)
     if found is None:
         spun = phrase_key(rule.spun)
@@ -90,16 +115,22 @@ def _checks(rule: Rule) -> tuple[tuple[tuple[int, tuple[str, ...]], ...], bool, 
                            if pk[off : off + len(spun)] == spun)
         if len(_CHECKS) > 100_000:
             _CHECKS.clear()
-        found = _CHECKS[rule] = (tuple(aligned), numeral_rule(rule), ago_rule(rule), digits_rule(rule))
+        found = _CHECKS[rule] = (tuple(aligned), numeral_rule(rule), ago_rule(rule),
+                                 digits_rule(rule), article_rule(rule))
     return found
 
 
 def allows(rule: Rule, toks: Sequence[Token] | Tokens, i: int, j: int, case: str) -> bool:
     """May ``rule`` fire on tokens [i, j) (letter case ``case``)?"""
-    aligned, numeral, ago, digits = _checks(rule)
+    aligned, numeral, ago, digits, article = _checks(rule)
     if digits and isinstance(toks, Tokens):
         before, after = toks.gaps[i][-1:], toks.gaps[j][:1]
         if before in _GLUED_BEFORE or after in _GLUED_AFTER:
+            return False
+    if article:
+        if j >= len(toks) or toks[j].key in _NOT_AFTER_ARTICLE:
+            return False
+        if isinstance(toks, Tokens) and any(c in _PHRASE_BREAKS for c in toks.gaps[j]):
             return False
     if aligned or numeral or ago:
         keys = toks.keys if isinstance(toks, Tokens) else [t.key for t in toks]
