@@ -98,6 +98,10 @@ def run_folder(src: Path, dest: Path, report: Path, options: Options, pattern: s
     return dict(counts)
 
 
+def _has_text(line_and_path: tuple[str, str]) -> bool:
+    return bool(line_and_path[0].strip())
+
+
 def run_jsonl(inputs: Sequence[str], outdir: Path, report: Path, options: Options,
               text_field: str = "text", id_field: str | None = "id", output_field: str | None = None,
               blocksize: str = "64MiB") -> dict[str, int]:
@@ -110,10 +114,11 @@ def run_jsonl(inputs: Sequence[str], outdir: Path, report: Path, options: Option
     _check_fresh(outdir, report)
     try:
         # utf-8-sig: a file that starts with a byte-order mark (as some editors save JSONL)
-        lines = db.read_text(list(inputs), blocksize=blocksize, encoding="utf-8-sig")
+        lines = db.read_text(list(inputs), blocksize=blocksize, encoding="utf-8-sig",
+                             include_path=True)  # (line, file): a malformed line names its file
     except OSError as e:  # no file matches
         raise SystemExit(f"cannot read {' '.join(inputs)}: {e}") from None
-    records = lines.filter(str.strip).map(load_json_record)
+    records = lines.filter(_has_text).starmap(load_json_record)
     repaired = records.map_partitions(repair_partition, text_field,
                                       output_field=output_field or TEXT_FIELD, options=options)
     out = _to_jsonl(repaired, outdir)

@@ -221,6 +221,7 @@ def test_dask_jsonl_recipe_with_real_engine(tmp_path: Path) -> None:
     assert len(report) == 5
     assert [r["id"] for r in report] == ["u0", "u1", None, "u2", "u3"]
     assert report[2]["status"] == "failed" and "invalid JSON" in report[2]["error"]
+    assert "a.jsonl" in report[2]["error"] and "'{broken'" in report[2]["error"]  # where, and which
 
 
 def test_dask_recipe_carries_repairs_into_outputs(fake: list[str], tmp_path: Path) -> None:

@@ -217,10 +217,11 @@ def repair_files_partition(
     return [repair_file(p, src_root, dest_root, options=opts) for p in paths]
 
 
-def load_json_record(line: str) -> dict[str, Any]:
+def load_json_record(line: str, source: str | None = None) -> dict[str, Any]:
     """Parse one JSON Lines record; a malformed line becomes a record that will report ``failed``.
 
-    The returned dict carries the parse error under ``unspin_error`` and no text, so
+    The returned dict carries the parse error under ``unspin_error`` (naming ``source``, the file
+    the line came from, when given, and the line's first 40 characters) and no text, so
     :func:`repair_text_record` reports it instead of the whole partition failing.
     """
     import json
@@ -228,10 +229,13 @@ def load_json_record(line: str) -> dict[str, Any]:
     try:
         rec = json.loads(line)
     except ValueError as e:
-        return {ERROR_FIELD: f"invalid JSON: {e}", "_line": line[:200]}
-    if not isinstance(rec, dict):
-        return {ERROR_FIELD: f"JSON line is a {type(rec).__name__}, not an object", "_line": line[:200]}
-    return rec
+        problem = f"invalid JSON: {e}"
+    else:
+        if isinstance(rec, dict):
+            return rec
+        problem = f"JSON line is a {type(rec).__name__}, not an object"
+    where = f" in {source}" if source else ""
+    return {ERROR_FIELD: f"{problem}{where} (line starts {line.strip()[:40]!r})", "_line": line[:200]}
 
 
 def iter_text_files(root: str | os.PathLike[str], pattern: str = "*.txt") -> Iterator[Path]:
