@@ -116,7 +116,8 @@ def check_analysis(text: str, analysis: Analysis, options: Mapping[str, Any] | N
     assert len(d["repairs"]) == len(analysis.repairs)
     assert d["text"] == analysis.text
 
-    # Idempotence: a second run changes nothing. Promised for min_confidence > 0 only: at 0 every
+    # Idempotence: a second run changes nothing. The README promises it at the default threshold and
+    # above; it is checked for every case above 0 (all hold), not at 0, where every
     # candidate fires, including low-confidence pairs that undo each other ('the' <-> 'the entire').
     if min_conf > 0:
         again = unspin.analyze(analysis.text, **opts)

@@ -97,3 +97,51 @@ def test_windows_skipped_by_the_bound_change_no_verdict() -> None:
         skipped += every.calls - counted.calls
         reached += any(f != spin for _, f in expected)
     assert skipped > 100 and reached > 5, (skipped, reached)
+
+
+# --- built-in artifacts as document evidence (engine.with_artifacts) ----------------------------
+
+
+def _found(text: str) -> list:
+    from unspin.builtin import number_fixes
+
+    return list(number_fixes(text))
+
+
+def test_spinner_only_artifacts_raise_the_spin_score_up_to_a_cap() -> None:
+    one = _found("It cost $three million.")
+    two = _found("It cost $three million and about six,000 jobs.")
+    assert {f.rule for f in two} == {"number.currency", "number.word_digits"}
+
+    def odds(p: float) -> float:
+        return p / (1 - p)
+
+    assert engine.with_artifacts(0.5, [], []) == 0.5
+    assert abs(odds(engine.with_artifacts(0.5, one, [])) - odds(0.5) * 2.718281828**1.5) < 1e-6
+    capped = engine.with_artifacts(0.5, two + two, [])  # four artifacts count no more than two
+    assert abs(capped - engine.with_artifacts(0.5, two, [])) < 1e-12
+    # a text that reads clearly honest stays under an even chance whatever it holds
+    assert engine.with_artifacts(0.04, two + two, []) < 0.5
+    assert engine.with_artifacts(0.0, two, []) == 0.0 and engine.with_artifacts(1.0, two, []) == 1.0
+
+
+def test_artifacts_in_quotes_and_honest_number_styles_do_not_count() -> None:
+    text = 'She said: "It cost $three million." Forty six people came; 17 % voted.'
+    found = _found(text)
+    assert {f.rule for f in found} >= {"number.currency", "number.compound", "number.percent_sign"}
+    quote = (text.index('"'), text.rindex('"') + 1)
+    assert engine.with_artifacts(0.3, found, [quote]) == 0.3  # "forty six" and "17 %" happen honestly
+    assert engine.with_artifacts(0.3, found, []) > 0.3
+
+
+def test_a_short_spun_sentence_with_money_in_words_is_judged_spun() -> None:
+    import unspin
+
+    text = ("Officers stated the storm caused $one hundred million in damage, and the city set "
+            "aside $seventy five million for repairs.")
+    a = unspin.analyze(text)
+    assert a.spin_score > 0.9
+    assert a.text.startswith("Officials said the storm caused $100 million")
+    # the same words without the artifacts are not enough evidence on their own
+    plain = unspin.analyze(text.replace("$one hundred", "$100").replace("$seventy five", "$75"))
+    assert plain.spin_score < 0.6 and "stated" in plain.text
