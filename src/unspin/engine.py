@@ -656,6 +656,10 @@ def prepare(options: Options) -> None:
     _compiled_for(options)
 
 
+#: Fresh runs over a result that its own passes could not confirm (see :func:`analyze_text`).
+MAX_CHECKS = 2
+
+
 def analyze_text(text: str, options: Options) -> Analysis:
     """Analyse ``text`` under ``options`` (see :func:`unspin.analyze`).
 
@@ -666,15 +670,40 @@ def analyze_text(text: str, options: Options) -> Analysis:
         raise TypeError(BYTES_ERROR)
     if not isinstance(text, str):
         raise TypeError(f"unspin expects str, got {type(text).__name__}")
+    current, repairs, spin, confirmed = _passes(text, options)
+    # A result is confirmed when the last pass, run on it, found nothing: a new run on it begins
+    # with that same pass. Where passes ended otherwise (a repair left as found because the model
+    # would have chained it, a cycle, the last pass), a new run may decide differently in the
+    # changed text: run it here and fold what it does in, so the promise holds for the result.
+    for _ in range(MAX_CHECKS):
+        if confirmed:
+            break
+        checked, later, _, confirmed = _passes(current, options)
+        if not later:
+            break
+        repairs = compose(text, repairs, current, later)
+        current = splice(text, repairs)
+        confirmed = confirmed and current == checked
+    return Analysis(current, tuple(repairs), spin)
+
+
+def _passes(text: str, options: Options) -> tuple[str, list[Repair], float, bool]:
+    """(repaired text, repairs, spin score, confirmed): passes over ``text`` until one changes
+    nothing; confirmed when the last pass ran on the result and proposed no repair at all."""
     first = _analyze_once(text, options)
     repairs, current = list(first.repairs), first.text
     seen = {text: [], current: repairs}
     vetoed: list[Repair] = []  # repairs of the input left as found (see _chained)
+    confirmed = not repairs
     for _ in range(MAX_PASSES - 1):
         if not repairs:
+            confirmed = True  # every repair was left as found: the input itself, which first judged
             break
         again = _analyze_once(current, options)
         later, after = list(again.repairs), again.text
+        if not later:
+            confirmed = True
+            break
         if vetoed and later:
             # the vetoed repairs would be made again on the text they left as found: not those,
             # but any other repair there stands (a new run on the output would make it)
@@ -699,7 +728,7 @@ def analyze_text(text: str, options: Options) -> Analysis:
         repairs = compose(text, repairs, current, later)
         current = splice(text, repairs)  # compose may re-case a merged span
         seen[current] = repairs
-    return Analysis(current, tuple(repairs), first.spin_score)
+    return current, repairs, first.spin_score, confirmed
 
 
 def _shifts(repairs: list[Repair]) -> list[int]:
