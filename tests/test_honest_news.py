@@ -1,6 +1,6 @@
 """Principle 1 on text outside the shared corpus: honest news in many house styles (see
-``tests/honest_news/README.md``) comes out byte for byte unchanged, file by file and through
-the command line."""
+``tests/honest_news/README.md``) and honest text in other registers (``tests/honest_registers/``)
+comes out byte for byte unchanged, file by file and through the command line."""
 
 from __future__ import annotations
 
@@ -14,6 +14,24 @@ import unspin
 
 FILES = sorted((Path(__file__).parent / "honest_news").glob("*.txt"))
 assert len(FILES) >= 100, "the honest-news texts are missing"
+REGISTERS = sorted((Path(__file__).parent / "honest_registers").glob("*.txt"))
+assert len(REGISTERS) >= 120, "the honest texts of other registers are missing"
+
+#: Honest texts unspin changes today (session 13), with why: strict xfails, so a fix shows.
+KNOWN_FAILURES = {
+    "history_essay_oldstyle.txt": "old-fashioned prose ('whilst', 'amongst', 'had been', 'thus') "
+                                  "scores 0.998 spun; 11 ordinary words are changed",
+    "literary_essay.txt": "literary prose scores 0.997 spun ('intervals', 'seemed', 'a different')",
+    "health_allergy_column.txt": "one paragraph of six words the spinner favours ('plenty', "
+                                 "'sufferers', 'roughly', 'simply', 'assume', 'affect') scores "
+                                 "0.999 and keeps that verdict in a text scored 0.002",
+    "short_11.txt": "'will turn into a butterfly' in one sentence scores 0.69",
+    "short_24.txt": "'a cozy dwelling' at a lodge: 'lodge' -> 'hotel'",
+    "joined_03.txt": "'a whole lot of nothing', 'in actual fact', 'turn into' in four sentences",
+    "joined_10.txt": "'stays warm' -> 'remains' beside 'turn into'",
+    "joined_17.txt": "'financial regulation' -> 'law' once two short sentences are joined",
+    "joined_21.txt": "'whilst' -> 'even as' once two short sentences are joined",
+}
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
@@ -23,6 +41,23 @@ def test_honest_news_is_left_alone(path: Path) -> None:
     assert analysis.repairs == (), [(r.found, r.replacement, r.rule, round(r.confidence, 2))
                                     for r in analysis.repairs]
     assert analysis.text == text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [pytest.param(p, marks=pytest.mark.xfail(reason=KNOWN_FAILURES[p.name], strict=True))
+     if p.name in KNOWN_FAILURES else p for p in REGISTERS],
+    ids=lambda p: p.name,
+)
+def test_honest_text_of_other_registers_is_left_alone(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    analysis = unspin.analyze(text)
+    assert analysis.repairs == (), [(r.found, r.replacement, r.rule, round(r.confidence, 2))
+                                    for r in analysis.repairs]
+
+
+def test_known_failures_name_existing_files() -> None:
+    assert set(KNOWN_FAILURES) <= {p.name for p in REGISTERS}
 
 
 def test_unspin_check_passes_every_honest_file() -> None:
