@@ -377,3 +377,35 @@ def test_scores_do_not_depend_on_the_hash_seed() -> None:
         p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
         outs.add(p.stdout)
     assert len(outs) == 1, outs
+
+
+_SPUN_LEDE = ("Officers stated the preventing continued for the reason that ceasefire collapsed, the "
+              "Related Press reported. 1000's of individuals had been evacuated with out warning.")
+
+
+def test_a_word_that_goes_on_past_the_match_is_not_repaired(require_engine) -> None:
+    """QA (session 13): a combining mark, a joiner or "_" carries a word on, so "resume" + U+0301
+    is "resumé" (NFD), not the word "resume"; NFD and NFC input now get the same repairs."""
+    import unicodedata
+
+    text = _SPUN_LEDE + " She sent her resumé to the agency and the officers_stated log."
+    nfd = unicodedata.normalize("NFD", text)
+    assert "resume\u0301" in nfd
+    out = unspin.restore(nfd)
+    assert unicodedata.normalize("NFC", out) == unspin.restore(text)
+    assert "resume\u0301" in out and "officers_stated" in out
+    assert out.startswith("Officials said the fighting continued")  # the lede is still repaired
+    for mark in ("\u0301", "\u00ad", "\u200d", "\u2060"):
+        glued = _SPUN_LEDE.replace("Related", "Related" + mark)
+        assert "Related" + mark in unspin.restore(glued), repr(mark)
+
+
+def test_links_in_spun_text_are_repaired_like_the_rest(require_engine) -> None:
+    """The spinner rewrites links blindly ("trafficking-in-individuals-report"), so in spun text
+    a link is repaired like any other words (held-out spun corpus: two of three such repairs
+    restored the real link); in text that looks honest nothing is repaired."""
+    link = "https://example.org/reports/the-preventing-continued"
+    out = unspin.restore(_SPUN_LEDE + " Details: " + link + ".")
+    assert "https://example.org/reports/the-fighting-continued" in out
+    honest = "Police said the road reopened on Monday. Details: " + link + "."
+    assert unspin.restore(honest) == honest

@@ -17,6 +17,7 @@ import bisect
 import functools
 import math
 import re
+import unicodedata
 from array import array
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -955,14 +956,39 @@ def _analyze_once(text: str, options: Options) -> Analysis:
 
 
 def _result(text: str, repairs: list[Repair], fixed: list[Fix], spin: float) -> Analysis:
-    """Merge table and built-in repairs (they never overlap) and apply them."""
+    """Merge table and built-in repairs (they never overlap), leave out those that would change
+    part of a longer word (see :func:`_touchable`), and apply the rest."""
     if fixed:
         repairs = repairs + [
             Repair(f.start, f.end, text[f.start : f.end], f.replacement, f.confidence, f.rule)
             for f in fixed
         ]
         repairs.sort()
+    if repairs:
+        repairs = _touchable(text, repairs)
     return Analysis(splice(text, repairs), tuple(repairs), spin)
+
+
+#: Characters that carry on the word they touch, although the tokenizer does not count them as
+#: letters: combining marks ("resume" + U+0301 is "resumé", not the word "resume"), the soft
+#: hyphen, zero-width joiners and the word joiner, and "_" (an identifier: "officers_stated").
+_JOINERS = frozenset("_\u00ad\u200c\u200d\u2060")
+
+
+def _continues_word(ch: str) -> bool:
+    return ch in _JOINERS or unicodedata.category(ch)[0] == "M"
+
+
+def _touchable(text: str, repairs: list[Repair]) -> list[Repair]:
+    """``repairs`` without those that would change part of a longer word (see :data:`_JOINERS`).
+
+    Links, e-mail addresses and code are repaired like any text: the spinner rewrote them too
+    ("trafficking-in-individuals-report" in a link of a spun report), and in text that looks
+    honest nothing is repaired at all."""
+    n = len(text)
+    return [r for r in repairs
+            if not (r.start > 0 and _continues_word(text[r.start - 1]))
+            and not (r.end < n and _continues_word(text[r.end]))]
 
 
 #: The document model also judges each paragraph together with its neighbours (at least this
