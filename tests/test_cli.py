@@ -572,8 +572,16 @@ def test_engine_bug_is_exit_4_one_line(monkeypatch) -> None:
 def test_usage_errors(engine: FakeEngine, args: list[str]) -> None:
     r = run(args)
     assert r.exit_code == ExitCode.USAGE
-    assert "Usage: unspin" in r.stderr and "Traceback" not in r.stderr
+    # one line, like every other error (QA, session 13: click printed four)
+    assert _one_error_line(r.stderr).endswith("(see 'unspin --help')")
     assert engine.calls == []
+
+
+def test_batch_usage_errors_are_one_line_too(tmp_path: Path) -> None:
+    for args in (["batch"], ["batch", str(tmp_path / "missing"), str(tmp_path / "out")]):
+        r = run(args)
+        assert r.exit_code == ExitCode.USAGE
+        assert _one_error_line(r.stderr).endswith("(see 'unspin batch --help')")
 
 
 def _odd_file(directory: Path, name: str, data: bytes) -> Path:

@@ -1055,6 +1055,26 @@ class DefaultGroup(click.Group):
             return self.default
         return super().get_command(ctx, cmd_name)
 
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        """Click's main, with a usage error on one line like every other error of unspin
+        (``unspin: error: ... (see 'unspin --help')``) instead of click's four."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as e:
+            where = e.ctx.command_path if e.ctx is not None else "unspin"
+            click.echo(f"unspin: error: {e.format_message()} (see '{where} --help')", err=True)
+            sys.exit(e.exit_code)
+        except click.ClickException as e:
+            e.show()
+            sys.exit(e.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(ExitCode.INTERRUPTED)
+        sys.exit(code if isinstance(code, int) else 0)
+
 
 cli = DefaultGroup(name="unspin", default=fix, commands={"batch": batch}, add_help_option=False)
 
