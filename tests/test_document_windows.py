@@ -145,3 +145,34 @@ def test_a_short_spun_sentence_with_money_in_words_is_judged_spun() -> None:
     # the same words without the artifacts are not enough evidence on their own
     plain = unspin.analyze(text.replace("$one hundred", "$100").replace("$seventy five", "$75"))
     assert plain.spin_score < 0.6 and "stated" in plain.text
+
+
+# --- intact collocations as evidence of honest text (engine.with_intact_collocations) ----------
+
+
+def test_few_places_of_broken_context_lower_a_spun_verdict_and_many_do_not() -> None:
+    f = engine.with_intact_collocations
+    # literary prose: 250 words that look spun, no phrase in a context the spinner breaks
+    assert f(0.997, 0, 250) < 0.5
+    # spun copy has about 5 such places in 100 words; at 3 in 100 nothing moves
+    assert f(0.997, 15, 300) == 0.997 and f(0.9, 9, 300) == 0.9
+    # the evidence is capped, and a short text carries little of it
+    assert f(0.9999, 0, 10_000) > 0.5
+    assert f(0.9, 0, 20) > 0.8
+    # it never raises a score, and leaves certainties alone
+    assert f(0.2, 40, 100) == 0.2 and f(0.0, 0, 500) == 0.0 and f(1.0, 0, 500) == 1.0
+
+
+def test_a_window_without_such_places_does_not_overrule_the_document() -> None:
+    from unspin.tokens import Tokens
+
+    text = _text(3)
+    toks = Tokens(text)
+    keys = engine.word_keys_of(toks)  # the tokens' own keys: places are token numbers
+    marked = [f for _, f in engine.local_spin(text, _FakeDocumentModel(0.9999), keys, 0.001, toks)]
+    assert marked[0] > 0.99  # the marked paragraph overrules the honest document...
+    places_elsewhere = [70, 130]  # tokens of the honest paragraphs only
+    kept = engine.local_spin(text, _FakeDocumentModel(0.9999), keys, 0.001, toks, places_elsewhere)
+    assert [f for _, f in kept] == [0.001] * 4  # ...only if one of its phrases is in a broken context
+    with_place = engine.local_spin(text, _FakeDocumentModel(0.9999), keys, 0.001, toks, [3])
+    assert with_place[0][1] > 0.99
