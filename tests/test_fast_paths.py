@@ -409,3 +409,14 @@ def test_threads_build_a_missing_cache_entry_once(tmp_path, monkeypatch) -> None
     for t in threads:
         t.join()
     assert results == [{"n": 1}] * 8 and len(builds) == 1
+
+
+def test_number_garbles_are_ascii_digits_only() -> None:
+    """QA (session 13): a digit group in another script ("six,٠٠٠", fullwidth "six,０００") is not
+    the spinner's garble; repairing its words gave a number in two scripts ("6,٠٠٠")."""
+    from unspin.builtin import number_fixes
+
+    assert [f.replacement for f in number_fixes("about six,000 people")] == ["6,000"]
+    for text in ("about six,\u0660\u0660\u0660 people", "about six,\uff10\uff10\uff10 people",
+                 "\u0662\u0660\u0661\u0665-sixteen", "\u0663.four"):
+        assert list(number_fixes(text)) == [], text

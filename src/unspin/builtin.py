@@ -77,16 +77,19 @@ _SPELLED = (rf"(?:(?:{_alt(_HUNDREDS)})[ -]hundred(?: (?:and )?(?:(?:{_TENS_RE})
 # left ("1.2.three") are taken in by _digit_groups_before. (A pattern that started at any digit
 # group would try every group of a long "1.1.1..." again from each start: quadratic.)
 _GROUPED = (
-    rf"(?=[\d{''.join(sorted({w[0] + w[0].upper() for w in (*NUMBER_WORDS, 'a')}))}])"
-    rf"\b(?:{_SPELLED}(?:[.,:](?:{_SPELLED}|\d+))+|\d+[.,:]{_SPELLED}(?:[.,:](?:{_SPELLED}|\d+))*)\b"
+    rf"(?=[0-9{''.join(sorted({w[0] + w[0].upper() for w in (*NUMBER_WORDS, 'a')}))}])"
+    rf"\b(?:{_SPELLED}(?:[.,:](?:{_SPELLED}|[0-9]+))+|[0-9]+[.,:]{_SPELLED}(?:[.,:](?:{_SPELLED}|[0-9]+))*)\b"
 )
 _WORD_CHAR = re.compile(r"\w")
+# News numerals are ASCII digits, and so are the spinner's: a group in another script ("six,٠٠٠",
+# "six,０００") is not the spinner's garble, and "6,٠٠٠" would mix scripts in one number.
+_ASCII_DIGITS = frozenset("0123456789")
 _GROUP_CUT = re.compile(r"([.,:])")
 # Cheap test before _GROUPED: a point, comma or colon between the last letter of a number word and
 # the first letter of one or a digit, or between a digit and such a letter ("U.S." and "a.m." do
 # not pass); written to start with the rare [.,:] so the regex engine can skip ahead to it
 _DIGIT_GROUP = re.compile(
-    r"[.,:](?:(?<=[eorxntydEORXNTYD][.,:])[zotfsenaZOTFSENA\d]|(?<=\d[.,:])[zotfsenaZOTFSENA])"
+    r"[.,:](?:(?<=[eorxntydEORXNTYD][.,:])[zotfsenaZOTFSENA0-9]|(?<=[0-9][.,:])[zotfsenaZOTFSENA])"
 )
 # a currency sign glued to a number in words: "$three million" (news writes "$3 million"), not
 # the first part of a hyphenated one ("$forty-five") or of digit groups that _GROUPED turned down
@@ -94,7 +97,7 @@ _DIGIT_GROUP = re.compile(
 _CURRENCY = rf"[$£€]({_SPELLED})\b(?!-(?:hundred|{_alt(NUMBER_WORDS)})\b|[.,:]\w)"
 # a digit run, a hyphen and a number in words: "2015-sixteen", "2-three" (a range or a season)
 # (found from the hyphen, which the regex engine can skip ahead to; the digits are checked after)
-_RANGE = rf"-(?<=\d-)({_SPELLED})\b(?![.,:]\w)"
+_RANGE = rf"-(?<=[0-9]-)({_SPELLED})\b(?![.,:]\w)"
 
 
 @functools.cache
@@ -109,12 +112,12 @@ _COMPOUND = (
     rf"{_starts(list(_HUNDREDS) + list(_TENS))}"
     rf"\b(?:({_alt(_HUNDREDS)}) hundred (?:and )?)?({_TENS_RE}) ({_UNIT_RE}|{_alt(_ORDINALS)})\b"
 )
-_NUMBER_BEFORE = rf"(?:\d|\b(?:{_alt(NUMBER_WORDS)}))\Z"
+_NUMBER_BEFORE = rf"(?:[0-9]|\b(?:{_alt(NUMBER_WORDS)}))\Z"
 # the spinner's phrase for a unit of time (lower case: only that is repaired), after a space ...
 _UNIT_PHRASE = re.compile(r"(?<= )(?:a long time|12 months)\b")
 # ... and the number that must end just before that space (searched for backwards from there:
 # a scan of the whole text for the number words first was the slow part of number_fixes)
-_UNIT_NUMBER = rf"\b(?:\d+|{_alt(NUMBER_WORDS)}|several|a few|many)\Z"
+_UNIT_NUMBER = rf"\b(?:[0-9]+|{_alt(NUMBER_WORDS)}|several|a few|many)\Z"
 _UNIT_ORIGINAL = {"a long time": "decades", "12 months": "year"}
 _PERCENT = re.compile(r"(?<= )p\.c(?=\.?(?:\W|$))", re.IGNORECASE)
 _PERCENT_SIGN = re.compile(r"(?<=\w )%")
@@ -230,9 +233,9 @@ def _digit_groups_before(text: str, start: int, floor: int) -> int:
     """Where the number of a _GROUPED match at ``start`` begins: before the digit groups that
     precede it ("1.2." of "1.2.three"), if that is a word boundary, and not before ``floor``."""
     k = start
-    while k - 2 >= floor and text[k - 1] in ".,:" and text[k - 2].isdecimal():
+    while k - 2 >= floor and text[k - 1] in ".,:" and text[k - 2] in _ASCII_DIGITS:
         j = k - 2
-        while j > floor and text[j - 1].isdecimal():
+        while j > floor and text[j - 1] in _ASCII_DIGITS:
             j -= 1
         k = j
     if k < start and k > 0 and _WORD_CHAR.match(text, k - 1):
@@ -252,7 +255,7 @@ def _grouped_digits(found: str) -> tuple[str, bool] | None:
     all_words = True
     for k in range(0, len(parts), 2):
         part = parts[k]
-        if part.isdecimal():
+        if part.isascii() and part.isdecimal():
             all_words = False
             continue
         if k and part[:1].isupper() and not found.isupper():
@@ -291,7 +294,7 @@ def number_fixes(text: str) -> Iterator[Fix]:
         end = 0  # of the last match
         for m in _compiled(_GROUPED).finditer(text):
             start = m.start()
-            if text[start].isdecimal():
+            if text[start] in _ASCII_DIGITS:
                 start = _digit_groups_before(text, start, end)
             end = m.end()
             digits = _grouped_digits(text[start:end])
@@ -304,7 +307,7 @@ def number_fixes(text: str) -> Iterator[Fix]:
     if "-" in text:
         for m in _compiled(_RANGE).finditer(text):
             start = m.start()  # the digit run before the hyphen must be a whole word
-            while start and text[start - 1].isdecimal():
+            while start and text[start - 1] in _ASCII_DIGITS:
                 start -= 1
             if start and _WORD_CHAR.match(text, start - 1):
                 continue
