@@ -420,3 +420,12 @@ def test_number_garbles_are_ascii_digits_only() -> None:
     for text in ("about six,\u0660\u0660\u0660 people", "about six,\uff10\uff10\uff10 people",
                  "\u0662\u0660\u0661\u0665-sixteen", "\u0663.four"):
         assert list(number_fixes(text)) == [], text
+
+
+def test_a_number_in_words_is_repaired_whole_or_not_at_all() -> None:
+    """QA (session 13): "$four" + NBSP + "hundred,000" became "$4" + NBSP + "hundred,000"."""
+    from unspin.builtin import number_fixes
+
+    assert list(number_fixes("$four\u00a0hundred,000")) == []
+    assert [f.replacement for f in number_fixes("$four hundred,000")] == ["400,000"]
+    assert [f.replacement for f in number_fixes("$three million")] == ["3"]

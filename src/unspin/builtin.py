@@ -92,9 +92,10 @@ _DIGIT_GROUP = re.compile(
     r"[.,:](?:(?<=[eorxntydEORXNTYD][.,:])[zotfsenaZOTFSENA0-9]|(?<=[0-9][.,:])[zotfsenaZOTFSENA])"
 )
 # a currency sign glued to a number in words: "$three million" (news writes "$3 million"), not
-# the first part of a hyphenated one ("$forty-five") or of digit groups that _GROUPED turned down
-# ("$THREE.three")
-_CURRENCY = rf"[$£€]({_SPELLED})\b(?!-(?:hundred|{_alt(NUMBER_WORDS)})\b|[.,:]\w)"
+# the first part of a hyphenated one ("$forty-five"), of digit groups that _GROUPED turned down
+# ("$THREE.three") or of a number whose words a space other than " " joins ("$four" + NBSP +
+# "hundred,000": "$4" would leave the rest garbled)
+_CURRENCY = rf"[$£€]({_SPELLED})\b(?!-(?:hundred|{_alt(NUMBER_WORDS)})\b|[.,:]\w|\s(?:hundred|thousand)\b)"
 # a digit run, a hyphen and a number in words: "2015-sixteen", "2-three" (a range or a season)
 # (found from the hyphen, which the regex engine can skip ahead to; the digits are checked after)
 _RANGE = rf"-(?<=[0-9]-)({_SPELLED})\b(?![.,:]\w)"
