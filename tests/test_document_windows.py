@@ -176,3 +176,16 @@ def test_a_window_without_such_places_does_not_overrule_the_document() -> None:
     assert [f for _, f in kept] == [0.001] * 4  # ...only if one of its phrases is in a broken context
     with_place = engine.local_spin(text, _FakeDocumentModel(0.9999), keys, 0.001, toks, [3])
     assert with_place[0][1] > 0.99
+
+
+def test_candidates_judge_the_document_as_analyze_does() -> None:
+    """engine.candidates (for inspection) weighs the same document evidence as analyze: in an
+    honest essay whose words look spun but whose phrases sit in intact contexts, no candidate
+    reaches the default threshold, and analyze repairs nothing."""
+    from pathlib import Path
+
+    import unspin
+
+    text = (Path(__file__).parent / "honest_registers" / "literary_essay.txt").read_text(encoding="utf-8")
+    assert unspin.analyze(text).repairs == ()
+    assert max(c.confidence for c in engine.candidates(text, unspin.Options())) < 0.5

@@ -777,17 +777,22 @@ def candidates(text: str, options: Options) -> list[Repair]:
     toks = Tokens(text)
     if not toks.n:
         return []
+    compiled = _compiled_for(options)
+    regions = [(0, 1.0)]
     if options.use_document_model:
+        # the document judged as analyze judges it (before any threshold)
         dm = load_document_model()
         keys = word_keys_of(toks)
         quoted = _quoted_spans(text)
         spin, _ = _document_spin(text, toks, keys, dm, quoted)
         spin = with_artifacts(spin, _builtin_found(text, options), quoted)
         regions = local_spin(text, dm, keys, spin, toks)
-    else:
-        regions = [(0, 1.0)]
+        places = _confident_places(_scored(toks, compiled, regions), toks, regions)
+        again = _judge_again(spin, len(places), len(keys), regions)
+        if again is not None:
+            regions = local_spin(text, dm, keys, again, toks, places)
     out = []
-    for c in _candidates(text, toks, _compiled_for(options), regions):
+    for c in _candidates(text, toks, compiled, regions):
         start, end = toks.starts[c.i], toks.ends[c.j - 1]
         rep = transfer_case(text[start:end], c.entry.rule.original, toks.cases[c.i] == "s")
         if rep is not None:
@@ -892,15 +897,11 @@ def _analyze_once(text: str, options: Options) -> Analysis:
         return _result(text, [], fixed, spin)
     compiled = _compiled_for(options)
     cands = _scored(toks, compiled, regions)  # (i, j, entry, confidence)
-    if options.use_document_model:
+    if options.use_document_model:  # what the contexts of its phrases say of the document
         places = _confident_places(cands, toks, regions)
-        # The words looked spun (the whole text's, or one neighbourhood's): if few phrases sit in
-        # a context the spinner breaks, judge the document again with that evidence, and its
-        # paragraphs by their places. (A text whose words look honest keeps its verdict: an
-        # honest text with one spun paragraph has few such places for its length.)
-        lowered = with_intact_collocations(spin, len(places), len(keys)) if spin >= 0.5 else spin
-        if lowered < spin or any(f > spin for _, f in regions):
-            spin = lowered
+        again = _judge_again(spin, len(places), len(keys), regions)
+        if again is not None:
+            spin = again
             judged = _judge(text, toks, keys, dm, spin, all_quoted, quote_of, found, options, places)
             if judged[0] != regions or judged[2] != quote_factor:  # else the same candidates
                 regions, doc_factor, quote_factor, fixed = judged
@@ -993,6 +994,22 @@ SPUN_PLACES_PER_WORD = 0.03
 HONEST_PLACES_PER_WORD = 0.005
 #: The most that few such places can take from the log-odds that a text is spun.
 INTACT_LOG_ODDS_CAP = 6.0
+
+
+def _judge_again(
+    spin: float, places: int, words: int, regions: list[tuple[int, float]],
+) -> float | None:
+    """The spin probability to judge the document again with, now that its ``places`` (see
+    :func:`_confident_places`) are known, or None when nothing would change. The words looked
+    spun (the whole text's, or one neighbourhood's, which then overrules the document): if few
+    phrases sit in a context the spinner breaks, that lowers the document's verdict (see
+    :func:`with_intact_collocations`), and a neighbourhood without one keeps the document's (see
+    :func:`local_spin`). A text whose words look honest keeps its verdict: an honest text with
+    one spun paragraph has few such places for its length."""
+    lowered = with_intact_collocations(spin, places, words) if spin >= 0.5 else spin
+    if lowered < spin or any(f > spin for _, f in regions):
+        return lowered
+    return None
 
 
 def _confident_places(
