@@ -16,6 +16,8 @@ FILES = sorted((Path(__file__).parent / "honest_news").glob("*.txt"))
 assert len(FILES) >= 100, "the honest-news texts are missing"
 REGISTERS = sorted((Path(__file__).parent / "honest_registers").glob("*.txt"))
 assert len(REGISTERS) >= 120, "the honest texts of other registers are missing"
+NATURAL = sorted((Path(__file__).parent / "honest_natural").glob("*.txt"))
+assert len(NATURAL) >= 100, "the honest texts written naturally are missing"
 
 #: Honest texts unspin changes today, with why: strict xfails, so a fix shows. (Session 13 fixed
 #: three of the first nine: literary_essay, health_allergy_column, joined_10.)
@@ -28,6 +30,11 @@ KNOWN_FAILURES = {
     "joined_03.txt": "'a whole lot of nothing', 'in actual fact', 'turn into' in four sentences",
     "joined_17.txt": "'financial regulation' -> 'law' once two short sentences are joined",
     "joined_21.txt": "'whilst' -> 'even as' once two short sentences are joined",
+    # honest_natural/
+    "a_m02_brief_road.txt": "a 90-word British road-closure brief scores 0.971 ('section', "
+                            "'shut', 'via', 'within', 'had been')",
+    "b_m06_abstract_short.txt": "a short computer-science abstract scores 0.691 ('lightweight', "
+                                "'stack traces', 'query')",
 }
 
 
@@ -43,7 +50,7 @@ def test_honest_news_is_left_alone(path: Path) -> None:
 @pytest.mark.parametrize(
     "path",
     [pytest.param(p, marks=pytest.mark.xfail(reason=KNOWN_FAILURES[p.name], strict=True))
-     if p.name in KNOWN_FAILURES else p for p in REGISTERS],
+     if p.name in KNOWN_FAILURES else p for p in REGISTERS + NATURAL],
     ids=lambda p: p.name,
 )
 def test_honest_text_of_other_registers_is_left_alone(path: Path) -> None:
@@ -54,7 +61,7 @@ def test_honest_text_of_other_registers_is_left_alone(path: Path) -> None:
 
 
 def test_known_failures_name_existing_files() -> None:
-    assert set(KNOWN_FAILURES) <= {p.name for p in REGISTERS}
+    assert set(KNOWN_FAILURES) <= {p.name for p in REGISTERS + NATURAL}
 
 
 def test_unspin_check_passes_every_honest_file() -> None:
