@@ -493,3 +493,18 @@ def test_a_table_of_your_own_is_parsed_once_per_content(tmp_path: Path, monkeypa
     path.write_text(table(row("saying.voiced.told", "voiced", "told", prior="0.9")), encoding="utf-8")
     unspin.restore(text, **opts)
     assert calls.count(str(path)) == 2  # the edit is seen
+
+
+def test_had_been_becomes_were_only_after_a_subject_that_can_be_plural() -> None:
+    """The guard of "had been" -> "were" (guards.plural_rule) looks at the subject before it."""
+    opts = {"use_document_model": False}
+    assert unspin.restore("The roads had been closed since Monday, officials said.", **opts) == (
+        "The roads were closed since Monday, officials said.")
+    for kept in ("The work had been scheduled for the summer, the council said.",
+                 "A bridge had been closed since Monday, the council said."):
+        assert unspin.restore(kept, **opts) == kept
+    # "were" for a singular subject: the subjunctive after "if", a pronoun after "that"
+    assert "if the country were to try" in unspin.restore(
+        "Even if the country had been to try, the council said, it could not pay.", **opts)
+    assert "that we were warned" in unspin.restore(
+        "Residents that we had been warned about were gone.", **opts)

@@ -72,12 +72,16 @@ _ARTICLES = frozenset({"the", "a", "an"})
 
 #: Words that never follow an article: pronouns, possessives, other determiners, auxiliaries and
 #: modals, prepositions, conjunctions and question words ("since the it", "became a the").
-_NOT_AFTER_ARTICLE = frozenset(
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_NOT_AFTER_ARTICLE = _words(
     "i you he she it we they me him us them his her its their our my your this that these those "
     "a an the some any no every each either neither is are was were be been being am has have had "
     "do does did will would can could shall should may might must not of in on at to from by with "
     "for about into onto over under after before since during than as and or but nor if because "
-    "when while although though so yet who whom whose which what where why how there".split()
+    "when while although though so yet who whom whose which what where why how there"
 )
 
 
@@ -89,21 +93,66 @@ def article_rule(rule: Rule) -> bool:
     return bool(original) and original[-1] in _ARTICLES and spun[-1:] != original[-1:]
 
 
+#: Determiners after which the next word heads a noun phrase; plural nouns without an "s"; and
+#: prepositions, after which a noun phrase is not a subject ("absent from the assembly had been
+#: ..." puts its subject after the verb).
+_DETERMINERS = _words("the a an this that its his her their our my your every each one")
+_PLURALS_WITHOUT_S = _words(
+    "people police children men women staff data media cattle clergy personnel feet teeth mice "
+    "geese folk"
+)
+#: Words that are not a singular noun after "that" or "this" (pronouns: "that we had been").
+_PRONOUNS = _words("i you he she it we they me him her us them who which what there")
+#: Words that open a clause where "were" goes with a singular subject (the subjunctive: "if the
+#: country were to ...", "as though it were").
+_SUBJUNCTIVE = _words("if though wish unless whether")
+_PREPOSITIONS = _words(
+    "of in on at to from by with for about into onto over under after before since during among "
+    "amongst between through across against without within near behind beyond like than via"
+)
+
+
+def plural_rule(rule: Rule) -> bool:
+    """Does ``rule`` turn "had been" into "were" ("had been" -> "were", "had been typically" ->
+    "were often")? "had been" fits a subject of either number, "were" only a plural one, so
+    :func:`allows` refuses it right after a subject that is a determiner and a singular noun
+    ("the work had been scheduled" is honest; "the work were" is not English)."""
+    spun, original = phrase_key(rule.spun), phrase_key(rule.original)
+    return spun[:2] == ("had", "been") and original[:1] == ("were",)
+
+
+def _singular_subject(toks: Tokens, i: int) -> bool:
+    """Do the words before token ``i`` look like a subject of one: a determiner and a noun without
+    a plural ending, joined to it by plain spaces, not the object of a preposition, and not in a
+    clause opened by "if" or "though", where "were" is the subjunctive of any number?"""
+    if i < 2 or toks.gaps[i - 1].strip() or toks.gaps[i].strip():
+        return False
+    keys = toks.keys
+    if keys[i - 2] not in _DETERMINERS or (i > 2 and keys[i - 3] in _PREPOSITIONS):
+        return False
+    if any(k in _SUBJUNCTIVE for k in keys[max(0, i - 5) : i - 2]):
+        return False
+    noun = keys[i - 1]
+    return (noun.isalpha() and not noun.endswith("s") and noun not in _PLURALS_WITHOUT_S
+            and noun not in _PRONOUNS)
+
+
 def implicitly_guarded(rule: Rule) -> bool:
     """Is ``rule`` checked by :func:`allows` although it names no guard and protects nothing?"""
-    return numeral_rule(rule) or ago_rule(rule) or digits_rule(rule) or article_rule(rule)
+    return (numeral_rule(rule) or ago_rule(rule) or digits_rule(rule) or article_rule(rule)
+            or plural_rule(rule))
 
 
 #: Punctuation an article never stands before (an opening quote may: 'the "Arab Spring"').
 _PHRASE_BREAKS = frozenset(".,;:!?)]}”")
 
 #: rule -> (its protected phrases as (offset of the spun phrase in it, words), numeral_rule(rule),
-#: ago_rule(rule), digits_rule(rule), article_rule(rule)): what :func:`allows` asks of a rule,
-#: worked out once per rule.
-_CHECKS: dict[Rule, tuple[tuple[tuple[int, tuple[str, ...]], ...], bool, bool, bool, bool]] = {}
+#: ago_rule(rule), digits_rule(rule), article_rule(rule), plural_rule(rule)): what :func:`allows`
+#: asks of a rule, worked out once per rule.
+_CHECKS: dict[Rule, tuple[tuple[tuple[int, tuple[str, ...]], ...], bool, bool, bool, bool, bool]] = {}
 
 
-def _checks(rule: Rule) -> tuple[tuple[tuple[int, tuple[str, ...]], ...], bool, bool, bool, bool]:
+def _checks(rule: Rule) -> tuple[tuple[tuple[int, tuple[str, ...]], ...], bool, bool, bool, bool, bool]:
     found = _CHECKS.get(rule)
     if found is None:
         spun = phrase_key(rule.spun)
@@ -116,13 +165,13 @@ def _checks(rule: Rule) -> tuple[tuple[tuple[int, tuple[str, ...]], ...], bool, 
         if len(_CHECKS) > 100_000:
             _CHECKS.clear()
         found = _CHECKS[rule] = (tuple(aligned), numeral_rule(rule), ago_rule(rule),
-                                 digits_rule(rule), article_rule(rule))
+                                 digits_rule(rule), article_rule(rule), plural_rule(rule))
     return found
 
 
 def allows(rule: Rule, toks: Sequence[Token] | Tokens, i: int, j: int, case: str) -> bool:
     """May ``rule`` fire on tokens [i, j) (letter case ``case``)?"""
-    aligned, numeral, ago, digits, article = _checks(rule)
+    aligned, numeral, ago, digits, article, plural = _checks(rule)
     if digits and isinstance(toks, Tokens):
         before, after = toks.gaps[i][-1:], toks.gaps[j][:1]
         if before in _GLUED_BEFORE or after in _GLUED_AFTER:
@@ -132,6 +181,8 @@ def allows(rule: Rule, toks: Sequence[Token] | Tokens, i: int, j: int, case: str
             return False
         if isinstance(toks, Tokens) and any(c in _PHRASE_BREAKS for c in toks.gaps[j]):
             return False
+    if plural and isinstance(toks, Tokens) and _singular_subject(toks, i):
+        return False
     if aligned or numeral or ago:
         keys = toks.keys if isinstance(toks, Tokens) else [t.key for t in toks]
         if aligned and _protected(aligned, keys, i):
