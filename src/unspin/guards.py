@@ -68,14 +68,13 @@ def ago_rule(rule: Rule) -> bool:
     return rule.original.lower() == "ago"
 
 
-_ARTICLES = frozenset({"the", "a", "an"})
-
-#: Words that never follow an article: pronouns, possessives, other determiners, auxiliaries and
-#: modals, prepositions, conjunctions and question words ("since the it", "became a the").
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+_ARTICLES = frozenset({"the", "a", "an"})
+#: Words that never follow an article: pronouns, possessives, other determiners, auxiliaries and
+#: modals, prepositions, conjunctions and question words ("since the it", "became a the").
 _NOT_AFTER_ARTICLE = _words(
     "i you he she it we they me him us them his her its their our my your this that these those "
     "a an the some any no every each either neither is are was were be been being am has have had "
