@@ -778,8 +778,9 @@ def candidates(text: str, options: Options) -> list[Repair]:
     if not toks.n:
         return []
     compiled = _compiled_for(options)
-    regions = [(0, 1.0)]
-    if options.use_document_model:
+    if not options.use_document_model:
+        scored = _scored(toks, compiled, [(0, 1.0)])
+    else:
         # the document judged as analyze judges it (before any threshold)
         dm = load_document_model()
         keys = word_keys_of(toks)
@@ -787,12 +788,15 @@ def candidates(text: str, options: Options) -> list[Repair]:
         spin, _ = _document_spin(text, toks, keys, dm, quoted)
         spin = with_artifacts(spin, _builtin_found(text, options), quoted)
         regions = local_spin(text, dm, keys, spin, toks)
-        places = _confident_places(_scored(toks, compiled, regions), toks, regions)
+        scored = _scored(toks, compiled, regions)
+        places = _confident_places(scored, toks, regions)
         again = _judge_again(spin, len(places), len(keys), regions)
         if again is not None:
-            regions = local_spin(text, dm, keys, again, toks, places)
+            judged = local_spin(text, dm, keys, again, toks, places)
+            if judged != regions:
+                scored = _scored(toks, compiled, judged)
     out = []
-    for c in _candidates(text, toks, compiled, regions):
+    for c in (Candidate(*x) for x in scored):
         start, end = toks.starts[c.i], toks.ends[c.j - 1]
         rep = transfer_case(text[start:end], c.entry.rule.original, toks.cases[c.i] == "s")
         if rep is not None:
@@ -902,11 +906,12 @@ def _analyze_once(text: str, options: Options) -> Analysis:
         again = _judge_again(spin, len(places), len(keys), regions)
         if again is not None:
             spin = again
-            judged = _judge(text, toks, keys, dm, spin, all_quoted, quote_of, found, options, places)
-            if judged[0] != regions or judged[2] != quote_factor:  # else the same candidates
-                regions, doc_factor, quote_factor, fixed = judged
-                if doc_factor < options.min_confidence or doc_factor == 0.0:
-                    return _result(text, [], fixed, spin)
+            new_regions, doc_factor, new_quote_factor, fixed = _judge(
+                text, toks, keys, dm, spin, all_quoted, quote_of, found, options, places)
+            if doc_factor < options.min_confidence or doc_factor == 0.0:
+                return _result(text, [], fixed, spin)
+            if new_regions != regions or new_quote_factor != quote_factor:  # else the same ones
+                regions, quote_factor = new_regions, new_quote_factor
                 cands = _scored(toks, compiled, regions)
     t_starts, t_ends = toks.starts, toks.ends
     if fixed:  # sorted and not overlapping (see _builtin_found): their ends are sorted too
@@ -1020,7 +1025,7 @@ def _confident_places(
     starts = [a for a, _ in regions]
     places = set()
     for i, _, _, conf in cands:
-        factor = regions[bisect.bisect_right(starts, toks.starts[i]) - 1][1] if len(regions) > 1 else regions[0][1]
+        factor = regions[bisect.bisect_right(starts, toks.starts[i]) - 1][1]
         if factor > 0.0 and conf >= CONFIDENT * factor:
             places.add(i)
     return sorted(places)
@@ -1039,8 +1044,13 @@ def with_intact_collocations(spin: float, places: int, words: int) -> float:
               - (SPUN_PLACES_PER_WORD - HONEST_PLACES_PER_WORD) * words)
     if log_lr >= 0.0:
         return spin
-    z = math.log(spin / (1.0 - spin)) + max(-INTACT_LOG_ODDS_CAP, log_lr)
-    return 1.0 / (1.0 + math.exp(-z))
+    return _shift_log_odds(spin, max(-INTACT_LOG_ODDS_CAP, log_lr))
+
+
+def _shift_log_odds(p: float, delta: float) -> float:
+    """``p`` (strictly between 0 and 1) with ``delta`` added to its log-odds."""
+    odds = p / (1.0 - p) * math.exp(delta)
+    return odds / (1.0 + odds)
 
 
 def _result(text: str, repairs: list[Repair], fixed: list[Fix], spin: float) -> Analysis:
@@ -1200,8 +1210,7 @@ def with_artifacts(spin: float, found: Iterable[Fix], quoted: list[tuple[int, in
             n += 1
     if not n or not 0.0 < spin < 1.0:
         return spin
-    odds = spin / (1.0 - spin) * math.exp(min(ARTIFACT_LOG_ODDS_CAP, ARTIFACT_LOG_ODDS * n))
-    return odds / (1.0 + odds)
+    return _shift_log_odds(spin, min(ARTIFACT_LOG_ODDS_CAP, ARTIFACT_LOG_ODDS * n))
 
 
 def _gated(
