@@ -121,6 +121,7 @@ _UNIT_PHRASE = re.compile(r"(?<= )(?:a long time|12 months)\b")
 _UNIT_NUMBER = rf"\b(?:[0-9]+|{_alt(NUMBER_WORDS)}|several|a few|many)\Z"
 _UNIT_ORIGINAL = {"a long time": "decades", "12 months": "year"}
 _PERCENT = re.compile(r"(?<= )p\.c(?=\.?(?:\W|$))", re.IGNORECASE)
+_ABBREVIATION_PERIOD = re.compile(r"\.(?=[,;:)]| +[a-z])")
 _PERCENT_SIGN = re.compile(r"(?<=\w )%")
 
 
@@ -342,7 +343,9 @@ def number_fixes(text: str) -> Iterator[Fix]:
     if ".c" in text or ".C" in text:  # cheap test first ("c" matches only c and C)
         for m in _PERCENT.finditer(text):
             if _word_case(m.group().replace(".", "")) and _number_before(text, m.start() - 1):
-                yield Fix(m.start(), m.end(), _cased(m.group(), "percent"), 0.95, "number.percent")
+                # "17 p.c. in May": a period that no sentence ends at is the abbreviation's
+                end = m.end() + 1 if _ABBREVIATION_PERIOD.match(text, m.end()) else m.end()
+                yield Fix(m.start(), end, _cased(m.group(), "percent"), 0.95, "number.percent")
     if " %" in text:
         for m in _PERCENT_SIGN.finditer(text):
             if _number_before(text, m.start() - 1):
