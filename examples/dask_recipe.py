@@ -3,12 +3,14 @@
 
 Use this when one machine's ``unspin batch`` is not enough, or when the articles already live in
 a Dask pipeline. The work per document is the same function the library uses
-(:mod:`unspin.distributed`), so results are identical to ``unspin.restore``.
+(:mod:`unspin.distributed`): a JSONL text comes out as ``unspin.restore`` gives it, and a file as
+``unspin batch`` writes it (files over 1 MiB are repaired in blocks cut at paragraph breaks, so
+their repairs are judged block by block, not over the whole file).
 
 Two inputs::
 
     # a folder of .txt files -> the same tree under DEST, plus a per-document report
-    python examples/dask_recipe.py folder SRC DEST [--glob '*.txt']
+    python examples/dask_recipe.py folder SRC DEST [--glob '*.txt' ...]   # as unspin batch --glob
 
     # JSON Lines with a text column -> JSONL with the repaired text added, plus a report
     python examples/dask_recipe.py jsonl 'articles/*.jsonl' OUTDIR --text-field body --id-field url
@@ -79,18 +81,26 @@ def _inside(child: Path, parent: Path) -> bool:
     return child == parent or parent in child.parents
 
 
-def run_folder(src: Path, dest: Path, report: Path, options: Options, pattern: str = "*.txt",
-               partition_size: int = 64) -> dict[str, int]:
-    """Repair every ``pattern`` file under ``src`` into ``dest``; write the report; return counts."""
+def run_folder(src: Path, dest: Path, report: Path, options: Options,
+               pattern: str | Sequence[str] = "*.txt", partition_size: int = 64) -> dict[str, int]:
+    """Repair every file under ``src`` that matches ``pattern`` (one or several, as ``unspin batch
+    --glob`` matches them) into ``dest``; write the report; return counts."""
     import dask
     import dask.bag as db
 
-    if _inside(dest, src):
-        raise SystemExit(f"DEST {dest} is inside SRC {src}: choose a folder outside it")
+    if not src.is_dir():
+        raise SystemExit(f"SRC {src} is not a folder")
+    if _inside(dest, src) or _inside(src, dest):
+        raise SystemExit(f"DEST {dest} and SRC {src} must not hold one another: the sources are "
+                         "never modified")
+    for folder in (src, dest):
+        if _inside(report, folder):
+            raise SystemExit(f"the report folder {report} must not be inside {folder}")
     _check_fresh(report)
-    paths = [str(p) for p in iter_text_files(src, pattern)]
+    patterns = (pattern,) if isinstance(pattern, str) else tuple(pattern)
+    paths = [str(p) for p in iter_text_files(src, patterns)]
     if not paths:
-        raise SystemExit(f"no files matching {pattern!r} under {src}")
+        raise SystemExit(f"no files matching {' '.join(map(repr, patterns))} under {src}")
     bag = db.from_sequence(paths, partition_size=partition_size)
     rows = bag.map_partitions(repair_files_partition, str(src), str(dest), options=options)
     writes = _to_jsonl(rows, report)
@@ -111,6 +121,8 @@ def run_jsonl(inputs: Sequence[str], outdir: Path, report: Path, options: Option
 
     from unspin.distributed import TEXT_FIELD
 
+    if _inside(report, outdir) or _inside(outdir, report):
+        raise SystemExit(f"the report folder {report} and OUTDIR {outdir} must be apart")
     _check_fresh(outdir, report)
     try:
         # utf-8-sig: a file that starts with a byte-order mark (as some editors save JSONL)
@@ -128,14 +140,41 @@ def run_jsonl(inputs: Sequence[str], outdir: Path, report: Path, options: Option
     return dict(counts)
 
 
+def _positive_int(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {value!r}")
+    return n
+
+
+def _byte_size(value: str) -> str:
+    """A size such as ``64MiB`` or ``1000000`` that Dask can read, of at least one byte."""
+    try:
+        from dask.utils import parse_bytes
+    except ImportError:
+        return value  # main() says that Dask is missing
+    try:
+        n = parse_bytes(value)
+    except (ValueError, TypeError):
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a size such as 64MiB, got {value!r}")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="mode", required=True)
     f = sub.add_parser("folder", help="repair a folder of text files into a mirror folder")
     f.add_argument("src", type=Path)
     f.add_argument("dest", type=Path)
-    f.add_argument("--glob", default="*.txt", help="file pattern, matched recursively (default *.txt)")
-    f.add_argument("--partition-size", type=int, default=64, help="files per Dask partition")
+    f.add_argument("--glob", action="append", default=None,
+                   help="file name pattern as in 'unspin batch --glob' (default *.txt; repeatable)")
+    f.add_argument("--partition-size", type=_positive_int, default=64,
+                   help="files per Dask partition")
     j = sub.add_parser("jsonl", help="repair a text column of JSON Lines files")
     j.add_argument("inputs", nargs="+", help="JSONL files or globs")
     j.add_argument("outdir", type=Path)
@@ -144,10 +183,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     j.add_argument("--output-field", default=None,
                    help="where the repaired text goes (default unspin_text; the text field itself "
                         "to replace it)")
-    j.add_argument("--blocksize", default="64MiB", help="bytes of JSONL per partition")
+    j.add_argument("--blocksize", type=_byte_size, default="64MiB",
+                   help="bytes of JSONL per partition (such as 64MiB)")
     for p in (f, j):
         p.add_argument("--report", type=Path, default=None, help="report folder (default DEST-report)")
-        p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+        p.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1)
         p.add_argument("--scheduler", choices=("processes", "threads", "sync"), default="processes")
         p.add_argument("--min-confidence", type=float, default=None)
     a = ap.parse_args(argv)
@@ -165,7 +205,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     report = a.report or dest.with_name(dest.name + "-report")
     with dask.config.set(scheduler=a.scheduler, num_workers=a.workers):
         if a.mode == "folder":
-            counts = run_folder(a.src, dest, report, options, a.glob, a.partition_size)
+            counts = run_folder(a.src, dest, report, options, a.glob or ["*.txt"],
+                                a.partition_size)
         else:
             counts = run_jsonl(a.inputs, dest, report, options, a.text_field, a.id_field or None,
                                a.output_field, a.blocksize)

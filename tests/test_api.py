@@ -341,6 +341,44 @@ def test_apply_repairs_rejects_out_of_range() -> None:
         apply_repairs("short", [Repair(3, 9, "stated", "said", 0.9, "saying.x")])
 
 
+@pytest.mark.parametrize(
+    "repair",
+    [Repair(2, 1, "", "X", 0.9, "t.reversed"), Repair(5, 7, "", "c", 0.9, "t.past_end"),
+     Repair(-2, -1, "b", "c", 0.9, "t.negative"), Repair(3, 4, "", "d", 0.9, "t.after_end")],
+    ids=lambda r: r.rule,
+)
+def test_apply_repairs_rejects_spans_outside_the_text(repair) -> None:
+    # an empty slice matches an empty ``found``: the span itself must be checked
+    with pytest.raises(ValueError, match="span"):
+        apply_repairs("abc", [repair])
+
+
+def test_repairs_are_equal_only_when_every_field_is() -> None:
+    a = Repair(0, 6, "stated", "said", 0.9, "saying.stated.said")
+    assert a == Repair(0, 6, "stated", "said", 0.9, "saying.stated.said")
+    for other in (dataclasses.replace(a, replacement="declared"), dataclasses.replace(a, rule="x.y"),
+                  dataclasses.replace(a, confidence=0.1), dataclasses.replace(a, found="Stated")):
+        assert a != other and len({a, other}) == 2
+    assert sorted([Repair(7, 9, "b", "c", 0.5, "t.b"), a]) == [a, Repair(7, 9, "b", "c", 0.5, "t.b")]
+
+
+def test_min_confidence_takes_any_real_number_as_a_float() -> None:
+    from decimal import Decimal
+    from fractions import Fraction
+
+    for value in (Fraction(1, 2), Decimal("0.5"), 0.5):
+        o = Options(min_confidence=value)
+        assert o.min_confidence == 0.5 and type(o.min_confidence) is float
+    assert Options(min_confidence=1).min_confidence == 1.0
+
+
+def test_candidates_of_bytes_is_a_type_error() -> None:
+    import unspin.engine
+
+    with pytest.raises(TypeError, match="decode"):
+        unspin.engine.candidates(b"He stated it.", Options())
+
+
 def test_apply_repairs_rejects_overlap() -> None:
     text = "for the reason that war"
     a = Repair(0, 19, "for the reason that", "since the", 0.9, "function.a")

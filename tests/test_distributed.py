@@ -198,7 +198,7 @@ def test_dask_folder_recipe_with_real_engine(tmp_path: Path, capsys: pytest.Capt
     assert {rel: (src / rel).read_bytes() for rel in files} == files
     err = capsys.readouterr().err
     assert "6 documents:" in err and "2 failed" in err  # skip.md is not a document
-    with pytest.raises(SystemExit, match="inside SRC"):
+    with pytest.raises(SystemExit, match="must not hold one another"):
         _recipe().main(["folder", str(src), str(src / "out"), "--scheduler", "sync"])
 
 
@@ -329,3 +329,67 @@ def test_dask_jsonl_recipe_reads_a_file_with_a_byte_order_mark(tmp_path: Path) -
     out = tmp_path / "out"
     assert _recipe().main(["jsonl", str(tmp_path / "b.jsonl"), str(out), "--scheduler", "sync"]) == 0
     assert [r["id"] for r in _read_jsonl(out)] == ["b"]
+
+
+# --- found by a QA pass (session 14) ---
+
+
+def test_iter_text_files_finds_what_batch_finds(tmp_path: Path) -> None:
+    """The same --glob rules as ``unspin batch``, and names that are not files are not dropped."""
+    src = tmp_path / "src"
+    for rel in ("sub/a.txt", "x/sub/a.txt", "b.txt", "c.md"):
+        (src / rel).parent.mkdir(parents=True, exist_ok=True)
+        (src / rel).write_text("He said it.\n")
+    (src / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    os.mkfifo(src / "pipe.txt")
+
+    def rel(paths):
+        return sorted(p.relative_to(src).as_posix() for p in paths)
+
+    assert rel(dist.iter_text_files(src, "sub/*.txt")) == ["sub/a.txt"]
+    assert rel(dist.iter_text_files(src, "**/sub/*.txt")) == ["sub/a.txt", "x/sub/a.txt"]
+    found = rel(dist.iter_text_files(src))
+    assert found == ["b.txt", "gone.txt", "pipe.txt", "sub/a.txt", "x/sub/a.txt"]
+    rows = {r["path"]: r for r in dist.repair_files_partition(
+        [src / "gone.txt", src / "pipe.txt"], src, tmp_path / "dest")}
+    assert rows["gone.txt"]["status"] == "failed" and rows["gone.txt"]["error"] == "broken symbolic link"
+    assert rows["pipe.txt"]["status"] == "failed" and rows["pipe.txt"]["error"] == "not a regular file"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--partition-size", "0"], ["--partition-size", "-3"], ["--workers", "0"]],
+    ids=lambda a: " ".join(a),
+)
+def test_dask_recipe_rejects_sizes_below_one(tmp_path: Path, args: list[str],
+                                             capsys: pytest.CaptureFixture) -> None:
+    src = tmp_path / "src"
+    _corpus(src)
+    with pytest.raises(SystemExit) as exc:
+        _recipe().main(["folder", str(src), str(tmp_path / "out"), *args])
+    assert exc.value.code == 2 and "at least 1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("size", ["0", "abc", "-5"])
+def test_dask_recipe_rejects_a_bad_blocksize(tmp_path: Path, size: str,
+                                             capsys: pytest.CaptureFixture) -> None:
+    pytest.importorskip("dask.bag", reason="Dask not installed: pip install 'unspin[dask]'")
+    with pytest.raises(SystemExit) as exc:
+        _recipe().main(["jsonl", str(tmp_path / "*.jsonl"), str(tmp_path / "out"),
+                        "--blocksize", size])
+    assert exc.value.code == 2 and "64MiB" in capsys.readouterr().err
+
+
+def test_dask_recipe_keeps_its_report_and_outputs_out_of_the_sources(tmp_path: Path) -> None:
+    pytest.importorskip("dask.bag", reason="Dask not installed: pip install 'unspin[dask]'")
+    src = tmp_path / "par" / "src"
+    files = _corpus(src)
+    recipe = _recipe()
+    with pytest.raises(SystemExit, match="must not hold one another"):
+        recipe.main(["folder", str(src), str(tmp_path / "par"), "--scheduler", "sync"])
+    for report in (src / "rep", tmp_path / "out" / "rep"):
+        with pytest.raises(SystemExit, match="must not be inside"):
+            recipe.main(["folder", str(src), str(tmp_path / "out"), "--report", str(report),
+                         "--scheduler", "sync"])
+    assert {rel: (src / rel).read_bytes() for rel in files} == files
+    assert not (src / "rep").exists()

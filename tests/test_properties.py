@@ -11,6 +11,7 @@ Budget: the ``ci`` profile (300 examples a property, see conftest.py); ``--slow`
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -283,9 +284,23 @@ def span_shape(s: str) -> str:
     return "other"
 
 
-def check_case_transfer(analysis: unspin.Analysis) -> None:
-    """lower -> lower, UPPER -> UPPER (a lone initialism spelt out: Title Case), Capitalised ->
-    Capitalised; mixed case is never repaired."""
+_WORD = re.compile(r"\w+(?:['’]\w+)*")
+
+
+def _among_capitals(text: str, start: int, end: int) -> bool:
+    """Are the words next to text[start:end] on its line in capitals (each neighbour with
+    letters, at least one)? A neighbour without letters ("2020") does not count."""
+    line_start = max(text.rfind("\n", 0, start), text.rfind("\r", 0, start)) + 1
+    line_ends = [k for k in (text.find("\n", end), text.find("\r", end)) if k >= 0]
+    near = (_WORD.findall(text, line_start, start)[-1:]
+            + _WORD.findall(text, end, min(line_ends, default=len(text)))[:1])
+    near = [w for w in near if any(c.isalpha() for c in w)]
+    return bool(near) and all(w.isupper() and sum(c.isalpha() for c in w) > 1 for w in near)
+
+
+def check_case_transfer(analysis: unspin.Analysis, text: str) -> None:
+    """lower -> lower, UPPER -> UPPER (a lone initialism spelt out: Title Case, except among words
+    in capitals), Capitalised -> Capitalised; mixed case is never repaired."""
     for r in analysis.repairs:
         shape = span_shape(r.found)
         rep = r.replacement
@@ -305,7 +320,8 @@ def check_case_transfer(analysis: unspin.Analysis) -> None:
         if shape == "lower" and not proper:
             tail = rep[rep.index(cased[0]) + 1 :] if free_first else rep
             assert tail == tail.lower(), f"lower-case span got {rep!r}: {r}"
-        elif shape == "upper" and " " not in r.found and len(r.found) <= 3 and " " in rep:
+        elif (shape == "upper" and " " not in r.found and len(r.found) <= 3 and " " in rep
+              and not _among_capitals(text, r.start, r.end)):
             # a lone initialism spelt out is a name in Title Case (README, "What unspin
             # promises"): "US" -> "United States", "VP" -> "Vice President"
             words = rep.split(" ")
@@ -328,7 +344,7 @@ def check_all(text: str, opts: dict[str, Any], invariants: Callable[..., None]) 
     analysis = unspin.analyze(text, **opts)
     note(f"repairs: {[(r.start, r.found, r.replacement, r.rule) for r in analysis.repairs]}")
     invariants(text, analysis, opts)
-    check_case_transfer(analysis)
+    check_case_transfer(analysis, text)
     assert unspin.analyze(text, **opts) == analysis, "analyze is not deterministic"
     return analysis
 

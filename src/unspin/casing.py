@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .tokens import Tokens
 
 
-def transfer_case(found: str, replacement: str, sentence_start: bool = False) -> str | None:
+def transfer_case(
+    found: str, replacement: str, sentence_start: bool = False, in_capitals: bool = False,
+) -> str | None:
     """Return ``replacement`` cased like ``found``, or None when ``found`` has mixed case.
 
     A replacement that carries its own capitals (a proper name, "the United States") keeps them;
-    only its first letter is raised, at the start of a sentence.
+    only its first letter is raised, at the start of a sentence. An initialism in capitals ("US")
+    is a name in mixed-case text, but ``in_capitals`` (its neighbours are in capitals too: a
+    headline or a text in capitals) makes the replacement capitals as well.
 
     >>> transfer_case("stated", "said"), transfer_case("Stated", "said"), transfer_case("STATED", "said")
     ('said', 'Said', 'SAID')
@@ -28,6 +36,8 @@ def transfer_case(found: str, replacement: str, sentence_start: bool = False) ->
     ('United States', 'The United States')
     >>> transfer_case("New York OccasionS", "New York Times") is None
     True
+    >>> transfer_case("USA", "United States", in_capitals=True)
+    'UNITED STATES'
 
     """
     letters = [ch for ch in found if ch.isalpha()]
@@ -37,7 +47,7 @@ def transfer_case(found: str, replacement: str, sentence_start: bool = False) ->
         return None  # "McStated", "New York OccasionS": not something a spinner writes
     if replacement != replacement.lower():  # carries its own capitals
         if found.isupper() and len(letters) > 1:
-            if _initialism(found, replacement):  # "US" -> "United States", even in capitals
+            if _initialism(found, replacement) and not in_capitals:  # "US" -> "United States"
                 return replacement[:1].upper() + replacement[1:] if sentence_start else replacement
             return replacement.upper()
         if sentence_start and found[:1].isupper():
@@ -48,13 +58,29 @@ def transfer_case(found: str, replacement: str, sentence_start: bool = False) ->
             return replacement[:1].upper() + replacement[1:]
         return replacement
     if found.isupper() and len(letters) > 1:
-        if _initialism(found, replacement):
+        if _initialism(found, replacement) and not in_capitals:
             return _title_name(replacement, sentence_start)
         return replacement.upper()
     words = found.split()
     if len(words) > 1 and all(_is_capitalised(w) for w in words):
         return " ".join(w[:1].upper() + w[1:] for w in replacement.split())
     return replacement[:1].upper() + replacement[1:]  # Capitalised, or a capital then lower case
+
+
+def in_capitals(toks: Tokens, i: int, j: int) -> bool:
+    """Are the words next to tokens [i, j) in capitals (each neighbour on the same line that has
+    letters, at least one of them): a headline or a text in capitals, where "USA" is not set off
+    from the words around it?"""
+    words, gaps = toks.words, toks.gaps
+    seen = False
+    for k, gap in ((i - 1, gaps[i]), (j, gaps[j])):
+        if 0 <= k < toks.n and "\n" not in gap and "\r" not in gap:
+            if toks.cases[k] != "u":
+                if any(ch.isalpha() for ch in words[k]):
+                    return False
+                continue
+            seen = True
+    return seen
 
 
 def _mixed_case(found: str, letters: list[str]) -> bool:

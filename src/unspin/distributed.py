@@ -165,6 +165,21 @@ def _roots(src_root: str | os.PathLike[str], dest_root: str | os.PathLike[str]) 
     return src_real, dest_real
 
 
+def _not_a_file(path: str) -> str | None:
+    """Why ``path`` cannot be read as a file (the words ``unspin batch`` reports), or None."""
+    import stat
+
+    from .batch import VANISHED
+
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return "broken symbolic link" if os.path.islink(path) else VANISHED
+    except OSError:
+        return None  # reading it will say what is wrong
+    return None if stat.S_ISREG(mode) else "not a regular file"
+
+
 def repair_file(
     path: str | os.PathLike[str],
     src_root: str | os.PathLike[str],
@@ -195,6 +210,9 @@ def repair_file(
         return {"path": os.fspath(path), "status": "failed", "spin_score": None, "repairs": 0,
                 "error": f"not under src_root {os.fspath(src_root)!r}"}
     rel = Path(rel).as_posix()
+    problem = _not_a_file(src)
+    if problem:  # reading a FIFO could block for ever; say what a broken link is
+        return {"path": rel, "status": "failed", "spin_score": None, "repairs": 0, "error": problem}
     result = batch_repair_file(src, os.path.join(os.fspath(dest_root), rel), rel, opts, BLOCK_SIZE,
                                roots)
     score = None if result.spin_score is None else round(result.spin_score, 4)
@@ -238,6 +256,16 @@ def load_json_record(line: str, source: str | None = None) -> dict[str, Any]:
     return {ERROR_FIELD: f"{problem}{where} (line starts {line.strip()[:40]!r})", "_line": line[:200]}
 
 
-def iter_text_files(root: str | os.PathLike[str], pattern: str = "*.txt") -> Iterator[Path]:
-    """Files under ``root`` matching ``pattern``, recursively, in a stable (sorted) order."""
-    yield from sorted(p for p in Path(root).rglob(pattern) if p.is_file())
+def iter_text_files(
+    root: str | os.PathLike[str], pattern: str | Iterable[str] = "*.txt",
+) -> Iterator[Path]:
+    """Files under ``root`` matching ``pattern`` (one or several), in a stable (sorted) order,
+    found as ``unspin batch`` finds them: the same ``--glob`` rules (a pattern with a ``/`` matches
+    the path relative to ``root``, ``**/`` any folder), symlinked folders not entered, and matching
+    names that are not regular files (a broken link, a FIFO) included, so that :func:`repair_file`
+    reports them as failed instead of leaving them out silently."""
+    from .batch import walk
+
+    patterns = (pattern,) if isinstance(pattern, str) else tuple(pattern)
+    base = Path(root)
+    yield from sorted(base / rel for rel, _, _ in walk(os.fspath(root), patterns))

@@ -25,7 +25,7 @@ from itertools import compress, pairwise, repeat
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .builtin import Fix, Spans, entity_fixes, grammar_fixes, number_fixes
-from .casing import transfer_case
+from .casing import in_capitals, transfer_case
 from .errors import BYTES_ERROR
 from .model import (
     CASES,
@@ -612,10 +612,25 @@ def _compiled_for(options: Options) -> Compiled:
 
 
 _QUOTED = re.compile(r"“[^“”\n]*”|\"[^\"\n]*\"")
+#: Quoted speech in every common style, for ``quotes="protect"``: double quotes, also a quote left
+#: open to the end of its paragraph (a quote that goes on in the next one), guillemets, German
+#: quotes and curly single quotes (an apostrophe inside, as in "can’t", does not close one).
+_SPEECH = re.compile(
+    r"“[^“”\n]*(?:”|$)|\"[^\"\n]*(?:\"|$)|«[^«»\n]*(?:»|$)|„[^„“”\n]*(?:[“”]|$)"
+    r"|(?<![\w’])‘(?:[^‘’\n]|’(?=\w))*(?:’|$)",
+    re.MULTILINE,
+)
 
 
 def _quoted_spans(text: str) -> list[tuple[int, int]]:
+    """Quoted speech as the document model was trained to set it apart: double quotes closed
+    within a line."""
     return [m.span() for m in _QUOTED.finditer(text)]
+
+
+def _speech_spans(text: str) -> list[tuple[int, int]]:
+    """Quoted speech in every common style (see :data:`_SPEECH`), for ``quotes="protect"``."""
+    return [m.span() for m in _SPEECH.finditer(text)]
 
 
 def _document_spin(
@@ -774,6 +789,9 @@ def _chained(base: list[Repair], later: list[Repair]) -> list[tuple[Repair, Repa
 def candidates(text: str, options: Options) -> list[Repair]:
     """Every repair the table proposes for ``text`` before overlaps are resolved and before the
     ``min_confidence`` threshold, for inspection and tests (one pass, no built-in repairs)."""
+    if not isinstance(text, str):
+        raise TypeError(BYTES_ERROR if isinstance(text, bytes | bytearray | memoryview)
+                        else f"unspin expects str, got {type(text).__name__}")
     toks = Tokens(text)
     if not toks.n:
         return []
@@ -798,7 +816,8 @@ def candidates(text: str, options: Options) -> list[Repair]:
     out = []
     for c in (Candidate(*x) for x in scored):
         start, end = toks.starts[c.i], toks.ends[c.j - 1]
-        rep = transfer_case(text[start:end], c.entry.rule.original, toks.cases[c.i] == "s")
+        rep = transfer_case(text[start:end], c.entry.rule.original, toks.cases[c.i] == "s",
+                            toks.cases[c.i] == "u" and in_capitals(toks, c.i, c.j))
         if rep is not None:
             out.append(Repair(start, end, text[start:end], rep, c.confidence, c.entry.rule.id))
     return sorted(out)
@@ -894,6 +913,10 @@ def _analyze_once(text: str, options: Options) -> Analysis:
     spin, quote_of = _document_spin(text, toks, keys, dm, all_quoted)
     found = _builtin_found(text, options)
     spin = with_artifacts(spin, found, all_quoted)
+    if options.quotes == "protect":  # a promise: no quotation style is repaired (spin as judged)
+        speech = _speech_spans(text)
+        if speech != all_quoted:
+            all_quoted, quote_of = speech, None
     regions, doc_factor, quote_factor, fixed = _judge(
         text, toks, keys, dm, spin, all_quoted, quote_of, found, options)
     if doc_factor < options.min_confidence or doc_factor == 0.0:
@@ -941,16 +964,19 @@ def _analyze_once(text: str, options: Options) -> Analysis:
     cases, gaps = toks.cases, toks.gaps
     cased = _CASED
     for i, j, e, conf in chosen:
+        if gaps[i] in _HYPHENS and e.original[:1] in _ARTICLE_WORDS:
+            continue  # no article follows a hyphen ("out-of-town" -> "out-of-the city")
         start, end = t_starts[i], t_ends[j - 1]
         found = text[start:end]
         # does token i open a sentence (also for tokens without letters, such as "1000's")?
         at_start = cases[i] == "s" or i == 0 or _SENTENCE_BREAK.search(gaps[i]) is not None
-        ck = (found, e.rule.original, at_start)
+        capitals = cases[i] == "u" and in_capitals(toks, i, j)
+        ck = (found, e.rule.original, at_start, capitals)
         replacement = cased.get(ck, "")
         if replacement == "":
             if len(cased) > _CACHE_LIMIT:
                 cased.clear()
-            replacement = cased[ck] = transfer_case(found, e.rule.original, at_start)
+            replacement = cased[ck] = transfer_case(found, e.rule.original, at_start, capitals)
         if replacement is None or replacement == found:
             continue
         repairs.append(Repair(start, end, found, replacement, conf, e.rule.id))
@@ -1271,6 +1297,8 @@ def _mark(gap: str) -> str | None:
 
 
 _PLAIN_GAPS = frozenset({"", " ", "  "})  # at most two plain spaces (see tokens.plain_gaps)
+_HYPHENS = frozenset({"-", "\u2010", "\u2011"})  # a hyphen joining two words of a compound
+_ARTICLE_WORDS = frozenset({("the",), ("a",), ("an",)})
 
 
 def _candidates(

@@ -72,15 +72,26 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+#: Words after which "in the past" is "in the past <duration>" ("in the past decade", "in the
+#: past few weeks", "in the past two years"), never the spinner's "ago".
+_PAST_NOUN_PHRASE = _words(
+    "second seconds minute minutes hour hours day days week weeks month months year years decade "
+    "decades century centuries few couple several many dozen"
+) | _NUMERAL_WORDS
+
+
 _ARTICLES = frozenset({"the", "a", "an"})
-#: Words that never follow an article: pronouns, possessives, other determiners, auxiliaries and
-#: modals, prepositions, conjunctions and question words ("since the it", "became a the").
+#: Words that never follow an article: pronouns, possessives, other determiners and predeterminers,
+#: auxiliaries and modals, prepositions, conjunctions, question words and adverbs of time and place
+#: ("since the it", "became a the", "since the both"). Not "all", "much" or "then", which
+#: compounds follow ("the all-time high", "the then-president").
 _NOT_AFTER_ARTICLE = _words(
     "i you he she it we they me him us them his her its their our my your this that these those "
     "a an the some any no every each either neither is are was were be been being am has have had "
     "do does did will would can could shall should may might must not of in on at to from by with "
     "for about into onto over under after before since during than as and or but nor if because "
-    "when while although though so yet who whom whose which what where why how there"
+    "when while although though so yet who whom whose which what where why how there both another "
+    "such also here yesterday today tomorrow"
 )
 
 
@@ -197,6 +208,9 @@ def allows(rule: Rule, toks: Sequence[Token] | Tokens, i: int, j: int, case: str
             # "hundred" or "thousand".)
             return False
         if ago and not (i > 0 and keys[i - 1] in _DURATION_ENDS):
+            return False
+        if ago and j < len(keys) and (keys[j] in _PAST_NOUN_PHRASE or keys[j][:1].isdigit()):
+            # "three years in the past decade": "the past" opens a noun phrase, nothing follows "ago"
             return False
     g = rule.guard
     if not g:

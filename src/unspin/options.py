@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+import math
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 #: Repairs below this confidence are not applied unless the caller asks for them.
 DEFAULT_MIN_CONFIDENCE = 0.5
@@ -53,10 +55,23 @@ class Options:
     quotes: QuotePolicy = "auto"
     use_document_model: bool = True
 
+    if TYPE_CHECKING:  # what the constructor accepts; the fields hold the normalised values
+        def __init__(
+            self, *, min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+            table: str | os.PathLike[str] | None = None,
+            extra_tables: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] = (),
+            disable: str | Iterable[str] = frozenset(), quotes: QuotePolicy = "auto",
+            use_document_model: bool = True,
+        ) -> None: ...
+
     def __post_init__(self) -> None:
         mc = self.min_confidence
-        if isinstance(mc, bool) or not isinstance(mc, int | float) or not 0.0 <= mc <= 1.0:
+        # any real number (numpy's, Fraction, Decimal) is taken as a float; bool is not a number here
+        number = not isinstance(mc, bool | str | bytes) and hasattr(type(mc), "__float__")
+        value = float(mc) if number else math.nan
+        if not 0.0 <= value <= 1.0:
             raise ValueError(f"min_confidence must be a number in [0, 1], got {mc!r}")
+        object.__setattr__(self, "min_confidence", value)
         if self.use_document_model is not True and self.use_document_model is not False:  # "no"
             raise ValueError(f"use_document_model must be True or False, got {self.use_document_model!r}")
         if self.quotes not in ("auto", "repair", "protect"):

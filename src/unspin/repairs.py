@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 #: Version tag of the JSON produced by :meth:`Repair.to_dict` and :meth:`Analysis.to_dict`.
@@ -17,15 +17,16 @@ class Repair:
     ``start``/``end`` are half-open offsets in Python code points into the *input* text, so
     ``text[start:end] == found``. ``rule`` is the stable id of the table row (or built-in rule)
     that fired; ``confidence`` in [0, 1] is the probability that ``replacement`` is the original
-    wording, given the context and the document.
+    wording, given the context and the document. Repairs sort by position and compare equal only
+    when all six fields are equal.
     """
 
     start: int
     end: int
-    found: str = field(compare=False)
-    replacement: str = field(compare=False)
-    confidence: float = field(compare=False)
-    rule: str = field(compare=False)
+    found: str
+    replacement: str
+    confidence: float
+    rule: str
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (schema ``unspin.analysis/1``, see README)."""
@@ -92,8 +93,8 @@ def splice(text: str, spans: Iterable[Span]) -> str:
 def apply_repairs(text: str, repairs: Iterable[Repair]) -> str:
     """Apply ``repairs`` (offsets into ``text``) and return the new text.
 
-    Raises ``ValueError`` when a repair does not match ``text`` or two repairs overlap, instead of
-    silently skipping it, and ``TypeError`` when ``text`` is not a ``str``.
+    Raises ``ValueError`` when a repair's span is not inside ``text`` (or ends before it starts),
+    when it does not match ``text`` or when two repairs overlap, instead of silently skipping it, and ``TypeError`` when ``text`` is not a ``str``.
 
     >>> apply_repairs("He stated it.", [Repair(3, 9, "stated", "said", 0.9, "x")])
     'He said it.'
@@ -103,6 +104,11 @@ def apply_repairs(text: str, repairs: Iterable[Repair]) -> str:
     ordered = sorted(repairs)
     pos = 0
     for r in ordered:
+        if not 0 <= r.start <= r.end <= len(text):
+            raise ValueError(
+                f"repair {r.rule!r} has span {r.start}:{r.end}, outside a text of {len(text)} "
+                "characters or reversed"
+            )
         if r.start < pos:
             raise ValueError(f"repairs overlap at offset {r.start}")
         if text[r.start : r.end] != r.found:
