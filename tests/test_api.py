@@ -447,3 +447,17 @@ def test_links_in_spun_text_are_repaired_like_the_rest(require_engine) -> None:
     assert "https://example.org/reports/the-fighting-continued" in out
     honest = "Police said the road reopened on Monday. Details: " + link + "."
     assert unspin.restore(honest) == honest
+
+
+def test_lowering_min_confidence_keeps_the_sure_repairs() -> None:
+    """Session 14 QA: at min_confidence 0 every faint repair of the repaired text chained onto a
+    sure one ("Related" -> "Associated" -> "Related") and had it left as found."""
+    text = ("Officers stated on Monday that the Related Press reported six,000 individuals had been "
+            "evacuated for the reason that the storm would begin in a single day. The company "
+            "mentioned the particulars of the plan can be launched quickly, and native faculties "
+            "will stay closed, in accordance with the mayor.")
+    sure = {(r.start, r.end, r.replacement) for r in unspin.analyze(text).repairs}
+    assert len(sure) >= 10 and any(r[2] == "Associated" for r in sure)
+    for low in (0.0, 0.001, 0.1, 0.3):
+        made = {(r.start, r.end, r.replacement) for r in unspin.analyze(text, min_confidence=low).repairs}
+        assert sure <= made, (low, sure - made)

@@ -622,6 +622,18 @@ _SPEECH = re.compile(
 )
 
 
+#: The least confidence a repair is made at, whatever ``min_confidence`` asks: a model's "one in a
+#: thousand" is a verdict against the repair, and at ``min_confidence`` 0 such repairs, made on the
+#: repaired text, would chain onto sure ones and have them left as found (see :func:`_passes`).
+CONFIDENCE_FLOOR = 0.001
+
+
+def threshold(options: Options) -> float:
+    """The confidence a repair needs under ``options``: ``min_confidence``, at least
+    :data:`CONFIDENCE_FLOOR`."""
+    return max(options.min_confidence, CONFIDENCE_FLOOR)
+
+
 def _quoted_spans(text: str) -> list[tuple[int, int]]:
     """Quoted speech as the document model was trained to set it apart: double quotes closed
     within a line."""
@@ -726,6 +738,16 @@ def _passes(text: str, options: Options) -> tuple[str, list[Repair], float, bool
             redo = set(_in_output(vetoed, repairs))
             later = [n for n in later if (n.start, n.end, n.replacement) not in redo]
             after = splice(current, later)
+        # A later repair that only undoes an earlier one ("Related" -> "Associated" -> "Related",
+        # met at low thresholds) answers the same question the other way round: the surer answer
+        # stands. (A new run on the result meets the pair in the other order and keeps it too.)
+        undone = {n for r, n in _chained(repairs, later)
+                  if n.replacement == r.found and n.confidence <= r.confidence}
+        if undone:
+            later = [n for n in later if n not in undone]
+            after = splice(current, later)
+            if not later:
+                break  # not confirmed: analyze_text runs the result again to make sure
         # The spinner never spins its own output: a repair whose replacement the model would
         # repair again ("firm" -> "company" -> "agency") was not sure. Its span is left as found
         # (dropping the second repair instead would leave a text that a new run repairs again).
@@ -919,7 +941,7 @@ def _analyze_once(text: str, options: Options) -> Analysis:
             all_quoted, quote_of = speech, None
     regions, doc_factor, quote_factor, fixed = _judge(
         text, toks, keys, dm, spin, all_quoted, quote_of, found, options)
-    if doc_factor < options.min_confidence or doc_factor == 0.0:
+    if doc_factor < threshold(options):
         # No table repair can reach the threshold in this document; built-in ones still may.
         return _result(text, [], fixed, spin)
     compiled = _compiled_for(options)
@@ -931,7 +953,7 @@ def _analyze_once(text: str, options: Options) -> Analysis:
             spin = again
             new_regions, doc_factor, new_quote_factor, fixed = _judge(
                 text, toks, keys, dm, spin, all_quoted, quote_of, found, options, places)
-            if doc_factor < options.min_confidence or doc_factor == 0.0:
+            if doc_factor < threshold(options):
                 return _result(text, [], fixed, spin)
             if new_regions != regions or new_quote_factor != quote_factor:  # else the same ones
                 regions, quote_factor = new_regions, new_quote_factor
@@ -959,7 +981,7 @@ def _analyze_once(text: str, options: Options) -> Analysis:
                 c = (i, j, e, conf * quote_factor)
             kept.append(c)
         cands = kept
-    chosen = _decode(cands, toks.n, options.min_confidence)
+    chosen = _decode(cands, toks.n, threshold(options))
     repairs: list[Repair] = []
     cases, gaps = toks.cases, toks.gaps
     cased = _CASED
@@ -1256,7 +1278,7 @@ def _gated(
             conf *= min(1.0, regions[bisect.bisect_right(starts, f.start) - 1][1] / 0.25)
         if in_quotes.overlaps(f.start, f.end):
             conf *= quote_factor
-        if conf >= options.min_confidence and conf > 0.0:
+        if conf >= threshold(options):
             out.append(Fix(f.start, f.end, f.replacement, conf, f.rule))
     return sorted(out, key=lambda f: f.start)
 
