@@ -528,7 +528,10 @@ def test_workers_and_a_file_name_that_is_not_utf8(tmp_path: Path) -> None:
     assert (dest / "\udcff.txt").read_bytes() == b"He said it.\n"
 
 
-def test_ctrl_c_with_workers(tmp_path: Path) -> None:
+@pytest.mark.parametrize("presses", [1, 2])
+def test_ctrl_c_with_workers(tmp_path: Path, presses: int) -> None:
+    """Ctrl-C pressed once, or twice at once (found by session 14's QA: a second one while the
+    workers were being stopped left the pool half stopped, and the run hung or exited 4)."""
     root = tmp_path / "s"
     root.mkdir()
     for i in range(200):
@@ -544,7 +547,8 @@ def test_ctrl_c_with_workers(tmp_path: Path) -> None:
     while not list(dest.rglob("f*.txt")) and time.monotonic() < deadline and p.poll() is None:
         time.sleep(0.02)
     time.sleep(0.3)
-    os.killpg(p.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole process group
+    for _ in range(presses):
+        os.killpg(p.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole process group
     _, err = p.communicate(timeout=60)
     assert p.returncode == ExitCode.INTERRUPTED, err
     assert b"Traceback" not in err
@@ -667,3 +671,25 @@ def test_matching_names_that_are_not_regular_files_are_reported(engine, src: Pat
     assert rows["pipe.txt"]["error"] == "not a regular file"
     assert "linked_dir.txt" not in rows
     assert rows["2024/jan/a.txt"]["status"] == "repaired"
+
+
+# --- found by a QA pass (session 14) ---
+
+
+@pytest.mark.parametrize(
+    ("globs", "expected"),
+    [
+        (["2024/*.txt"], []),  # "*" stays within one folder name
+        (["2024/*/*.txt"], ["2024/feb/c.txt", "2024/jan/a.txt", "2024/jan/b.txt"]),
+        (["2024/**/*.txt"], ["2024/feb/c.txt", "2024/jan/a.txt", "2024/jan/b.txt"]),
+        (["/top.txt"], ["top.txt"]),  # a leading "/" anchors at SRC, as a "/" inside does
+        (["2024/jan/"], ["2024/jan/a.txt", "2024/jan/b.txt"]),  # every file below the folder
+        (["2024/jan/[a]*.txt"], ["2024/jan/a.txt"]),
+    ],
+)
+def test_globs_follow_gitignore_rules(engine, src: Path, tmp_path: Path, globs, expected) -> None:
+    dest = tmp_path / "dest"
+    r = run([str(src), str(dest), "-j", "1", *[a for g in globs for a in ("--glob", g)]])
+    assert r.exit_code == 0, r.stderr
+    assert sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*") if p.is_file()) == expected
+    assert ("warning: no file" in r.stderr) == (not expected)

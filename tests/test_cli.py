@@ -603,7 +603,7 @@ def test_non_utf8_file_name(engine: FakeEngine, tmp_path: Path) -> None:
     assert json.loads(r.stdout_bytes.decode("utf-8"))["path"] == shown
     r = run(["--diff", str(f)])
     assert r.exit_code == ExitCode.REPAIRS_FOUND, r.stderr
-    name = os.fsencode(f)  # the name's own bytes, as diff writes them
+    name = b'"' + os.fsencode(tmp_path) + b'/bad\\377name.txt"'  # quoted, as GNU diff 3.8 writes it
     assert r.stdout_bytes.startswith(b"--- " + name + b"\n+++ " + name + b"\n@@ -1 +1 @@\n")
     out = tmp_path / "o.txt"
     r = run(["--explain", "-o", str(out), str(f)])
@@ -843,7 +843,14 @@ if __name__ == "__main__":
 """
 
 
-def test_sigterm_leaves_no_partial_output(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("signame", "code", "message"),
+    [("SIGTERM", ExitCode.TERMINATED, b"terminated"), ("SIGHUP", ExitCode.HANGUP, b"hung up")],
+)
+def test_a_signal_leaves_no_partial_output(tmp_path: Path, signame: str, code: int,
+                                           message: bytes) -> None:
+    """SIGTERM, and SIGHUP (the terminal closed; found by session 14's QA: it left the
+    temporary file), remove the temporary output and exit with their own status."""
     import signal
     import time
 
@@ -859,10 +866,10 @@ def test_sigterm_leaves_no_partial_output(tmp_path: Path) -> None:
     while not list(tmp_path.glob(".out.txt.*")) and time.monotonic() < deadline:
         time.sleep(0.02)
     assert list(tmp_path.glob(".out.txt.*")), "the temporary output never appeared"
-    p.send_signal(signal.SIGTERM)
+    p.send_signal(getattr(signal, signame))
     _, err = p.communicate(timeout=30)
-    assert p.returncode == ExitCode.TERMINATED
-    assert err == b"unspin: error: terminated\n"
+    assert p.returncode == code
+    assert err == b"unspin: error: " + message + b"\n"
     assert sorted(q.name for q in tmp_path.iterdir()) == ["in.txt", "runner.py"]
 
 
@@ -939,3 +946,67 @@ def test_learn_propose_reports_a_bad_input_in_one_line(tmp_path: Path) -> None:
                            capture_output=True, text=True, check=False)
         assert p.returncode == 2
         assert p.stderr.count("\n") == 1 and fragment in p.stderr and "Traceback" not in p.stderr
+
+
+# --- found by a QA pass (session 14) ---
+
+
+def test_write_all_finishes_short_writes_and_surfaces_the_error() -> None:
+    from unspin.batch import write_all
+
+    class Trickle(io.BytesIO):
+        def write(self, data):  # a pipe that takes 3 bytes at a time
+            return super().write(bytes(data[:3]))
+
+    fp = Trickle()
+    write_all(fp, b"He said it, twice.")
+    assert fp.getvalue() == b"He said it, twice."
+
+    class Closing:
+        calls = 0
+
+        def write(self, data):  # a reader that takes one part, then goes away
+            self.calls += 1
+            if self.calls > 1:
+                raise BrokenPipeError
+            return 4
+
+    with pytest.raises(BrokenPipeError):
+        write_all(Closing(), b"more than four bytes")
+
+
+def test_diff_into_a_closed_pipe_is_141(tmp_path: Path) -> None:
+    """A short write to a pipe whose reader left was taken as done: exit 1, output cut."""
+    src = tmp_path / "big.txt"
+    src.write_bytes(b"Officers stated the warfare ended. " * 60000 + b"\n")
+    pipeline = (f"{sys.executable} -m unspin --diff --no-document-model {src} | head -c 10 "
+                ">/dev/null; echo ${PIPESTATUS[0]}")
+    q = subprocess.run(["bash", "-c", pipeline], capture_output=True, text=True, check=False)
+    assert q.stdout.strip() == "141", q.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "header"),
+    [("plain.txt", b"plain.txt"), ("my file.txt", b'"my file.txt"'),
+     ("new\nline.txt", b'"new\\nline.txt"'), ("tab\tname.txt", b'"tab\\tname.txt"'),
+     ("caf\u00e9.txt", b'"caf\\303\\251.txt"')],
+    ids=["plain", "space", "newline", "tab", "non-ascii"],
+)
+def test_diff_headers_quote_names_as_gnu_diff_does(tmp_path: Path, name: str, header: bytes) -> None:
+    path = tmp_path / name
+    path.write_bytes(b"Officers stated the warfare ended.\n")
+    p = subprocess.run([sys.executable, "-m", "unspin", "--diff", "--no-document-model", name],
+                       cwd=tmp_path, capture_output=True, check=False)
+    assert p.returncode == 1, p.stderr
+    first, second = p.stdout.split(b"\n")[:2]
+    assert (first, second) == (b"--- " + header, b"+++ " + header)
+
+
+def test_a_backup_that_would_overwrite_another_input_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "v.txt").write_bytes(b"He stated it.\n")
+    (tmp_path / "v.txt.b").write_bytes(b"marker\n")
+    p = subprocess.run([sys.executable, "-m", "unspin", "-i", "--backup", ".b", "v.txt", "v.txt.b"],
+                       cwd=tmp_path, capture_output=True, check=False)
+    assert p.returncode == ExitCode.USAGE and b"would overwrite the input" in p.stderr
+    assert (tmp_path / "v.txt.b").read_bytes() == b"marker\n"
+    assert (tmp_path / "v.txt").read_bytes() == b"He stated it.\n"

@@ -51,6 +51,8 @@ Batch mode (:func:`run_batch`)
 
 from __future__ import annotations
 
+import functools
+import itertools
 import os
 import re
 import sys
@@ -66,6 +68,19 @@ SNIFF_BYTES = 8192
 UTF8_BOM = b"\xef\xbb\xbf"
 TMP_SUFFIX = ".unspin-tmp"
 VANISHED = "vanished before it could be read"
+
+def write_all(fp: IO[bytes], data: bytes) -> None:
+    """Write all of ``data``: a buffered stream returns a short count instead of raising when
+    the file or pipe took only part of it (a reader that went away, a full disk); writing the
+    rest then raises the real error (``BrokenPipeError``, ``ENOSPC``) instead of losing it."""
+    view = memoryview(data)
+    while view:
+        n = fp.write(view)
+        if n is None or n >= len(view):
+            return
+        if n <= 0:
+            raise BlockingIOError(0, "the output took no bytes")
+        view = view[n:]
 
 
 class InputError(Exception):
@@ -409,7 +424,7 @@ class AtomicWriter:
 
     def write(self, data: bytes) -> None:
         try:
-            self._fp.write(data)
+            write_all(self._fp, data)
         except OSError as e:
             self.discard()
             raise OutputError(os_error_message(e), self.path) from None
@@ -590,6 +605,8 @@ def init_worker(
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and terminates us
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    if hasattr(signal, "SIGHUP"):  # the terminal closed: as SIGTERM, remove temporary files
+        signal.signal(signal.SIGHUP, _exit_on_sigterm)
     from unspin.engine import prepare
     from unspin.options import make_options
 
@@ -645,17 +662,69 @@ def _chunks(items: Iterable[tuple[Any, int]], max_files: int = CHUNK_FILES,
 
 
 def _matches(rel: str, name: str, patterns: tuple[str, ...]) -> bool:
-    from fnmatch import fnmatch
+    """Does the file at ``rel`` (relative to SRC, ``/``-separated) match one of ``patterns``?
 
+    As in ``.gitignore``: a pattern without ``/`` matches the file name in any folder; one with
+    ``/`` matches the path relative to SRC (a leading ``/`` changes nothing), where ``*``, ``?``
+    and ``[...]`` stay within one folder name, ``**/`` matches any folders (none included),
+    ``/**`` everything below, and a trailing ``/`` every file below that folder.
+
+    >>> [_matches(r, r.rsplit("/", 1)[-1], ("x/*.txt",)) for r in ("x/b.txt", "x/y/c.txt")]
+    [True, False]
+    >>> [_matches(r, r.rsplit("/", 1)[-1], ("x/**/*.txt",)) for r in ("x/b.txt", "x/y/c.txt")]
+    [True, True]
+    """
     for p in patterns:
-        if p.startswith("**/"):  # as in .gitignore: in any folder, the top one included
-            p = p[3:]
-            parts = rel.split("/")
-            if any(fnmatch("/".join(parts[k:]), p) for k in range(len(parts))):
+        if "/" in p:
+            if _glob_regex(p).match(rel):
                 return True
-        elif fnmatch(rel if "/" in p else name, p):
+        elif _glob_regex(p).match(name):
             return True
     return False
+
+
+@functools.lru_cache(maxsize=256)
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """``pattern`` (see :func:`_matches`) as a regular expression over a relative path."""
+    p = pattern.lstrip("/")
+    if p.endswith("/"):
+        p += "**"
+    parts = p.split("/")
+    out = []
+    for k, part in enumerate(parts):
+        last = k == len(parts) - 1
+        if part == "**":
+            out.append(".*" if last else "(?:[^/]*/)*")
+        else:
+            out.append(_glob_segment(part) + ("" if last else "/"))
+    return re.compile("".join(out) + r"\Z", re.DOTALL)
+
+
+def _glob_segment(part: str) -> str:
+    """One folder or file name of a glob as a regular expression that does not cross ``/``."""
+    out, i, n = [], 0, len(part)
+    while i < n:
+        c = part[i]
+        i += 1
+        if c == "*":
+            out.append("[^/]*")
+        elif c == "?":
+            out.append("[^/]")
+        elif c == "[":
+            j = i + 1 if i < n and part[i] in "!^" else i
+            j = j + 1 if j < n and part[j] == "]" else j  # "]" first in a class is a member
+            j = part.find("]", j)
+            if j < 0:
+                out.append(re.escape(c))
+            else:
+                body = part[i:j].replace("\\", "\\\\")
+                if body[:1] in "!^" and body:
+                    body = "^" + body[1:]
+                out.append(f"(?!/)[{body}]")
+                i = j + 1
+        else:
+            out.append(re.escape(c))
+    return "".join(out)
 
 
 def walk(root: str, patterns: tuple[str, ...], skip: frozenset[str] = frozenset()):
@@ -919,14 +988,18 @@ def run_batch(
         except Exception:
             pass  # a real problem resurfaces, per file, in the report
         inflight: dict[str, list[tuple[str, str, str]]] = {}  # chunks handed to the pool
+        work = _chunks(tasks())
+        first = list(itertools.islice(work, jobs))
+        jobs = max(1, len(first))  # no more workers than chunks of work (-j 1000 on 3 files)
 
         def chunks() -> Iterator[list[tuple[str, str, str]]]:
-            for c in _chunks(tasks()):
+            for c in itertools.chain(first, work):
                 inflight[c[0][2]] = c
                 yield c
 
         feed = _Throttle(chunks(), limit=jobs * 4)
         interrupted = False
+        held: dict[int, Any] = {}  # signal handlers set aside while the workers are stopped
         pool = multiprocessing.get_context("spawn").Pool(
             jobs, initializer=init_worker, initargs=(option_kwargs, block_size, roots)
         )
@@ -959,6 +1032,7 @@ def run_batch(
                 pool.close()
         except BaseException:
             interrupted = True
+            held = _hold_signals()  # a second Ctrl-C must not break off the clean-up
             feed.stopped.set()
             _terminate(pool, multiprocessing)
             raise
@@ -975,6 +1049,7 @@ def run_batch(
                 for c in list(inflight.values()):
                     for _s_path, d_path, _rel in c:
                         _remove_temps(d_path)
+            _release_signals(held)
         if fatal is not None:
             # the chunks that never came back: not done
             for c in list(inflight.values()):
@@ -991,6 +1066,29 @@ def run_batch(
         progress.update(done_files, done_bytes, force=True)
         progress.clear()
     return BatchSummary(counts, kinds, fatal)
+
+
+def _hold_signals() -> dict[int, Any]:
+    """Ignore Ctrl-C, SIGTERM and SIGHUP while the workers are being stopped (a second Ctrl-C in
+    ``pool.terminate`` left the pool half stopped: ``join`` hung or failed); returns what to
+    restore (nothing outside the main thread, where handlers cannot be set)."""
+    import signal
+    import threading
+
+    held: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+            signum = getattr(signal, name, None)
+            if signum is not None:
+                held[signum] = signal.signal(signum, signal.SIG_IGN)
+    return held
+
+
+def _release_signals(held: dict[int, Any]) -> None:
+    import signal
+
+    for signum, handler in held.items():
+        signal.signal(signum, handler)
 
 
 def _terminate(pool: Any, multiprocessing: Any, grace: float = 3.0) -> None:

@@ -14,6 +14,7 @@ Exit codes (:class:`ExitCode`)
     4    internal error (a bug: please report it)
     5    an output could not be written (disk full, permission, missing directory); the data is
          fine, the environment is not, so a retry may succeed (unlike 3)
+    129  hung up (SIGHUP: the terminal closed); no partial output files are left
     130  interrupted (Ctrl-C); no partial output files are left
     141  standard output was closed early (``unspin big.txt | head``); quiet, like ``cat``
     143  terminated by SIGTERM; no partial output files are left
@@ -74,6 +75,7 @@ class ExitCode(IntEnum):
     INPUT_ERROR = 3
     INTERNAL_ERROR = 4
     OUTPUT_ERROR = 5
+    HANGUP = 129
     INTERRUPTED = 130
     BROKEN_PIPE = 141
     TERMINATED = 143
@@ -148,8 +150,10 @@ class _Stream:
         return self._fp
 
     def write(self, data: bytes) -> None:
+        from .batch import write_all
+
         try:
-            self.fp.write(data)
+            write_all(self.fp, data)
         except BrokenPipeError:
             raise
         except OSError as e:
@@ -356,8 +360,8 @@ class UnifiedDiff:
         self.h_nc += len(ctx)
         out: list[str] = []
         head = b""
-        if not self.header_done:  # the names' own bytes, as diff writes them
-            old, new = map(os.fsencode, self.names)
+        if not self.header_done:  # the names' own bytes, quoted as GNU diff quotes them
+            old, new = (_diff_name(os.fsencode(name)) for name in self.names)
             head = b"--- " + old + b"\n+++ " + new + b"\n"
             self.header_done = True
         out.append(
@@ -368,6 +372,34 @@ class UnifiedDiff:
         self.out.write(head + "".join(out).encode("utf-8"))
         self.hunk = None
         self.trail = []
+
+
+_C_ESCAPES = {7: b"\\a", 8: b"\\b", 9: b"\\t", 10: b"\\n", 11: b"\\v", 12: b"\\f", 13: b"\\r",
+              34: b'\\"', 92: b"\\\\"}
+
+
+def _diff_name(name: bytes) -> bytes:
+    r"""A file name for a ``---``/``+++`` header as GNU diff 3.8 writes it: as is when it is
+    printable ASCII without spaces, quotes or backslashes; else in double quotes with C escapes
+    and other bytes in octal, so that a name with a newline cannot break the patch.
+
+    >>> _diff_name(b"a/b.txt"), _diff_name(b"my file.txt"), _diff_name(b"new\nline")
+    (b'a/b.txt', b'"my file.txt"', b'"new\\nline"')
+    >>> _diff_name("café".encode())
+    b'"caf\\303\\251"'
+    """
+    if all(0x21 <= b <= 0x7E and b not in (34, 92) for b in name):
+        return name
+    out = bytearray(b'"')
+    for b in name:
+        if b in _C_ESCAPES:
+            out += _C_ESCAPES[b]
+        elif 0x20 <= b <= 0x7E:
+            out.append(b)
+        else:
+            out += b"\\%03o" % b
+    out += b'"'
+    return bytes(out)
 
 
 # --------------------------------------------------------------------------------------------
@@ -730,26 +762,34 @@ class _FilterRun:
 
 
 class _Terminated(BaseException):
-    """SIGTERM, raised as an exception so that temporary files are removed on the way out."""
+    """SIGTERM or SIGHUP (the terminal closed), raised as an exception so that temporary files
+    are removed and workers stopped on the way out."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
-def _on_sigterm(signum: int, frame: object) -> None:
-    raise _Terminated
+def _on_signal(signum: int, frame: object) -> None:
+    raise _Terminated(signum)
 
 
 def _guard(run: Any) -> ExitCode:
-    """Run ``run()`` turning closed pipes, Ctrl-C, SIGTERM and bugs into clean exits."""
+    """Run ``run()`` turning closed pipes, Ctrl-C, SIGTERM, SIGHUP and bugs into clean exits."""
     import signal
     import threading
 
-    old = None
+    old: dict[int, Any] = {}
     if threading.current_thread() is threading.main_thread():
-        old = signal.signal(signal.SIGTERM, _on_sigterm)
+        for signum in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+            if signum is not None:
+                old[signum] = signal.signal(signum, _on_signal)
     try:
         return run()
-    except _Terminated:
-        error("terminated")
-        return ExitCode.TERMINATED
+    except _Terminated as e:
+        hangup = e.signum == getattr(signal, "SIGHUP", None)
+        error("hung up" if hangup else "terminated")
+        return ExitCode.HANGUP if hangup else ExitCode.TERMINATED
     except BrokenPipeError:
         _silence_stdout()
         return ExitCode.BROKEN_PIPE
@@ -765,8 +805,8 @@ def _guard(run: Any) -> ExitCode:
         )
         return ExitCode.INTERNAL_ERROR
     finally:
-        if old is not None:
-            signal.signal(signal.SIGTERM, old)
+        for signum, handler in old.items():
+            signal.signal(signum, handler)
 
 
 FILTER_HELP = """Repair spun news copy: read each FILE (or standard input) and write the text back
@@ -786,8 +826,8 @@ Untouched text passes through byte for byte (line endings, BOM). A file literall
 \b
 Exit codes: 0 ok; 1 --check/--diff found repairs; 2 usage error or bad table;
 3 an input could not be read or is not UTF-8 (the others were processed);
-4 internal error; 5 an output could not be written; 130 interrupted;
-141 standard output closed early; 143 terminated (SIGTERM).
+4 internal error; 5 an output could not be written; 129 hung up (SIGHUP);
+130 interrupted; 141 standard output closed early; 143 terminated (SIGTERM).
 """
 
 
@@ -855,6 +895,16 @@ def fix(ctx: click.Context, files: tuple[str, ...], **params: Any) -> NoReturn:
     files = files or (STDIN_NAME,)
     if in_place and STDIN_NAME in files:
         raise click.UsageError("--in-place needs FILE arguments, not standard input")
+    if in_place and params["backup"]:
+        # a backup written over another input would lose that input before it is read
+        inputs = {os.path.realpath(f) for f in files}
+        for f in files:
+            if os.path.realpath(f + params["backup"]) in inputs:
+                from .batch import path_line
+
+                error(f"the backup of {path_line(f)} would overwrite the input "
+                      f"{path_line(f + params['backup'])}; choose another --backup suffix")
+                ctx.exit(ExitCode.USAGE)
     if output and len(files) > 1:
         raise click.UsageError("--output takes exactly one input")
     if output and files[0] != STDIN_NAME and os.path.exists(output):
@@ -888,7 +938,7 @@ Files larger than 1 MiB are streamed in blocks cut at paragraph boundaries (boun
 
 \b
 Exit codes: 0 ok; 2 usage error; 3 some files failed; 4 internal error;
-5 some outputs could not be written; 130 interrupted; 143 terminated.
+5 some outputs could not be written; 129 hung up; 130 interrupted; 143 terminated.
 """
 
 
@@ -1019,6 +1069,9 @@ def _run_batch(src: str, dest: str, kwargs: dict[str, Any], params: dict[str, An
     if summary.fatal:
         error(summary.fatal)
     _note(summary.line() + "\n")
+    if summary.total == 0 and not summary.fatal:
+        _note(f"unspin: warning: no file under {path_line(src)} matches "
+              f"{' or '.join(map(repr, patterns))}\n")
     kind_codes = {
         "input": ExitCode.INPUT_ERROR,
         "output": ExitCode.OUTPUT_ERROR,
