@@ -99,8 +99,10 @@ def run_folder(src: Path, dest: Path, report: Path, options: Options,
     _check_fresh(report)
     patterns = (pattern,) if isinstance(pattern, str) else tuple(pattern)
     paths = [str(p) for p in iter_text_files(src, patterns)]
-    if not paths:
-        raise SystemExit(f"no files matching {' '.join(map(repr, patterns))} under {src}")
+    if not paths:  # as unspin batch: a warning, not a failure
+        print(f"warning: no file under {src} matches {' or '.join(map(repr, patterns))}",
+              file=sys.stderr)
+        return {}
     bag = db.from_sequence(paths, partition_size=partition_size)
     rows = bag.map_partitions(repair_files_partition, str(src), str(dest), options=options)
     writes = _to_jsonl(rows, report)

@@ -55,6 +55,7 @@ import functools
 import itertools
 import os
 import re
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -607,6 +608,8 @@ def init_worker(
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     if hasattr(signal, "SIGHUP"):  # the terminal closed: as SIGTERM, remove temporary files
         signal.signal(signal.SIGHUP, _exit_on_sigterm)
+    if hasattr(signal, "pthread_sigmask"):  # blocked while the pool started us (run_batch)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
     from unspin.engine import prepare
     from unspin.options import make_options
 
@@ -664,21 +667,29 @@ def _chunks(items: Iterable[tuple[Any, int]], max_files: int = CHUNK_FILES,
 def _matches(rel: str, name: str, patterns: tuple[str, ...]) -> bool:
     """Does the file at ``rel`` (relative to SRC, ``/``-separated) match one of ``patterns``?
 
-    As in ``.gitignore``: a pattern without ``/`` matches the file name in any folder; one with
-    ``/`` matches the path relative to SRC (a leading ``/`` changes nothing), where ``*``, ``?``
-    and ``[...]`` stay within one folder name, ``**/`` matches any folders (none included),
-    ``/**`` everything below, and a trailing ``/`` every file below that folder.
+    As in ``.gitignore``: a pattern with a ``/`` at its start or in its middle matches the path
+    relative to SRC, where ``*``, ``?`` and ``[...]`` stay within one folder name, ``**/``
+    matches any folders (none included), ``/**`` everything below, and a trailing ``/`` every
+    file below that folder; any other pattern matches the file name, or the name of a folder the
+    file is in, at any depth (``y/`` only folders).
 
     >>> [_matches(r, r.rsplit("/", 1)[-1], ("x/*.txt",)) for r in ("x/b.txt", "x/y/c.txt")]
     [True, False]
     >>> [_matches(r, r.rsplit("/", 1)[-1], ("x/**/*.txt",)) for r in ("x/b.txt", "x/y/c.txt")]
     [True, True]
+    >>> [_matches(r, r.rsplit("/", 1)[-1], ("y/",)) for r in ("y", "x/y/c.txt", "y/d.txt")]
+    [False, True, True]
     """
     for p in patterns:
-        if "/" in p:
+        core = p.rstrip("/")
+        if "/" in core:  # anchored at SRC
             if _glob_regex(p).match(rel):
                 return True
-        elif _glob_regex(p).match(name):
+            continue
+        pattern = _glob_regex(core)
+        if p == core and pattern.match(name):
+            return True
+        if "/" in rel and any(pattern.match(folder) for folder in rel.split("/")[:-1]):
             return True
     return False
 
@@ -989,7 +1000,7 @@ def run_batch(
             pass  # a real problem resurfaces, per file, in the report
         inflight: dict[str, list[tuple[str, str, str]]] = {}  # chunks handed to the pool
         work = _chunks(tasks())
-        first = list(itertools.islice(work, jobs))
+        first = list(itertools.islice(work, min(jobs, sys.maxsize)))
         jobs = max(1, len(first))  # no more workers than chunks of work (-j 1000 on 3 files)
 
         def chunks() -> Iterator[list[tuple[str, str, str]]]:
@@ -1000,9 +1011,17 @@ def run_batch(
         feed = _Throttle(chunks(), limit=jobs * 4)
         interrupted = False
         held: dict[int, Any] = {}  # signal handlers set aside while the workers are stopped
-        pool = multiprocessing.get_context("spawn").Pool(
-            jobs, initializer=init_worker, initargs=(option_kwargs, block_size, roots)
-        )
+        # Workers and multiprocessing's resource tracker start with SIGTERM and SIGHUP blocked
+        # and Ctrl-C ignored: a signal while they start up printed their tracebacks, and
+        # SIGHUP killed the tracker (which ignores only the other two); each worker unblocks
+        # them once its handlers are set (init_worker), this process at once.
+        mask = _block_signals()
+        try:
+            pool = multiprocessing.get_context("spawn").Pool(
+                jobs, initializer=init_worker, initargs=(option_kwargs, block_size, roots)
+            )
+        finally:
+            _unblock_signals(mask)
         pids = _worker_pids(pool)
         try:
             results = pool.imap_unordered(work_chunk, feed)
@@ -1066,6 +1085,29 @@ def run_batch(
         progress.update(done_files, done_bytes, force=True)
         progress.clear()
     return BatchSummary(counts, kinds, fatal)
+
+
+_STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
+                      if hasattr(signal, name))
+
+
+def _block_signals() -> tuple[set[int], Any] | None:
+    """Block :data:`_STOP_SIGNALS` in this thread (where the platform can), and ignore Ctrl-C:
+    a child started now inherits the blocked signals (until its handlers are set) and the
+    ignored Ctrl-C (an interpreter started with SIGINT ignored keeps it so). A signal that
+    arrives meanwhile stays pending for :func:`_unblock_signals`. Returns what to restore."""
+    if not hasattr(signal, "pthread_sigmask"):
+        return None
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    return mask, signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _unblock_signals(saved: tuple[set[int], Any] | None) -> None:
+    """Undo :func:`_block_signals`: the handler first, so a pending Ctrl-C reaches it."""
+    if saved is not None:
+        mask, int_handler = saved
+        signal.signal(signal.SIGINT, int_handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
 def _hold_signals() -> dict[int, Any]:

@@ -121,7 +121,7 @@ _UNIT_PHRASE = re.compile(r"(?<= )(?:a long time|12 months)\b")
 _UNIT_NUMBER = rf"\b(?:[0-9]+|{_alt(NUMBER_WORDS)}|several|a few|many)\Z"
 _UNIT_ORIGINAL = {"a long time": "decades", "12 months": "year"}
 _PERCENT = re.compile(r"(?<= )p\.c(?=\.?(?:\W|$))", re.IGNORECASE)
-_ABBREVIATION_PERIOD = re.compile(r"\.(?=[,;:)]| +[a-z])")
+_ABBREVIATION_PERIOD = re.compile(r"\.(?=[,;:)?!]| +[a-z(\u2013\u2014])")
 _PERCENT_SIGN = re.compile(r"(?<=\w )%")
 
 

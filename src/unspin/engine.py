@@ -614,10 +614,11 @@ def _compiled_for(options: Options) -> Compiled:
 _QUOTED = re.compile(r"“[^“”\n]*”|\"[^\"\n]*\"")
 #: Quoted speech in every common style, for ``quotes="protect"``: double quotes, also a quote left
 #: open to the end of its paragraph (a quote that goes on in the next one), guillemets, German
-#: quotes and curly single quotes (an apostrophe inside, as in "can’t", does not close one).
+#: quotes (double and single) and curly single quotes (an apostrophe inside, as in "can’t", does
+#: not close one).
 _SPEECH = re.compile(
     r"“[^“”\n]*(?:”|$)|\"[^\"\n]*(?:\"|$)|«[^«»\n]*(?:»|$)|„[^„“”\n]*(?:[“”]|$)"
-    r"|(?<![\w’])‘(?:[^‘’\n]|’(?=\w))*(?:’|$)",
+    r"|(?<![\w’])‘(?:[^‘’\n]|’(?=\w))*(?:’|$)|‚[^‚‘\n]*(?:‘|$)",
     re.MULTILINE,
 )
 
@@ -981,6 +982,12 @@ def _analyze_once(text: str, options: Options) -> Analysis:
                 c = (i, j, e, conf * quote_factor)
             kept.append(c)
         cands = kept
+    if ("‘" in text or "'" in text or "«" in text or "„" in text or "‚" in text) and any(
+            c[2].rule.family == "contraction" for c in cands):
+        # nor in quoted speech of any other style ('...', ‘...’, «...»)
+        speech_of = _quote_mask(t_starts, _speech_spans(text))
+        cands = [c for c in cands
+                 if c[2].rule.family != "contraction" or speech_of.find(1, c[0], c[1]) < 0]
     chosen = _decode(cands, toks.n, threshold(options))
     repairs: list[Repair] = []
     cases, gaps = toks.cases, toks.gaps
@@ -1001,6 +1008,8 @@ def _analyze_once(text: str, options: Options) -> Analysis:
             replacement = cased[ck] = transfer_case(found, e.rule.original, at_start, capitals)
         if replacement is None or replacement == found:
             continue
+        if "’" in found and "'" in replacement:  # keep the text's apostrophe ("nation’s")
+            replacement = replacement.replace("'", "’")
         repairs.append(Repair(start, end, found, replacement, conf, e.rule.id))
     return _result(text, repairs, fixed, spin)
 

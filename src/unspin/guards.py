@@ -76,7 +76,7 @@ def _words(text: str) -> frozenset[str]:
 #: past few weeks", "in the past two years"), never the spinner's "ago".
 _PAST_NOUN_PHRASE = _words(
     "second seconds minute minutes hour hours day days week weeks month months year years decade "
-    "decades century centuries few couple several many dozen"
+    "decades century centuries few couple several many dozen half quarter"
 ) | _NUMERAL_WORDS
 
 
@@ -91,8 +91,11 @@ _NOT_AFTER_ARTICLE = _words(
     "do does did will would can could shall should may might must not of in on at to from by with "
     "for about into onto over under after before since during than as and or but nor if because "
     "when while although though so yet who whom whose which what where why how there both another "
-    "such also here yesterday today tomorrow"
+    "such also here yesterday today tomorrow half most whatever whichever whoever enough"
 )
+#: Words an article stands before only in a compound ("the all-time high", "the much-needed"):
+#: refused unless a hyphen follows.
+_ONLY_IN_COMPOUNDS_AFTER_ARTICLE = _words("all much")
 
 
 def article_rule(rule: Rule) -> bool:
@@ -150,7 +153,7 @@ def _singular_subject(toks: Tokens, i: int) -> bool:
 def implicitly_guarded(rule: Rule) -> bool:
     """Is ``rule`` checked by :func:`allows` although it names no guard and protects nothing?"""
     return (numeral_rule(rule) or ago_rule(rule) or digits_rule(rule) or article_rule(rule)
-            or plural_rule(rule))
+            or plural_rule(rule) or rule.spun.lower() == "pc")
 
 
 #: Punctuation an article never stands before (an opening quote may: 'the "Arab Spring"').
@@ -182,12 +185,18 @@ def _checks(rule: Rule) -> tuple[tuple[tuple[int, tuple[str, ...]], ...], bool, 
 def allows(rule: Rule, toks: Sequence[Token] | Tokens, i: int, j: int, case: str) -> bool:
     """May ``rule`` fire on tokens [i, j) (letter case ``case``)?"""
     aligned, numeral, ago, digits, article, plural = _checks(rule)
+    pc = rule.spun.lower() == "pc"
     if digits and isinstance(toks, Tokens):
         before, after = toks.gaps[i][-1:], toks.gaps[j][:1]
         if before in _GLUED_BEFORE or after in _GLUED_AFTER:
             return False
+    if pc and i > 0 and _is_number(toks[i - 1]):
+        return False  # "9 pc" is a percentage (British news style), not a personal computer
     if article:
         if j >= len(toks) or toks[j].key in _NOT_AFTER_ARTICLE:
+            return False
+        if (toks[j].key in _ONLY_IN_COMPOUNDS_AFTER_ARTICLE and isinstance(toks, Tokens)
+                and not toks.gaps[j + 1].startswith("-")):
             return False
         if isinstance(toks, Tokens) and any(c in _PHRASE_BREAKS for c in toks.gaps[j]):
             return False

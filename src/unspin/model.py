@@ -382,7 +382,7 @@ def model_dir() -> Path:
 
 
 #: Bump when the layout of anything pickled into the cache changes.
-CACHE_VERSION = 40
+CACHE_VERSION = 41
 
 
 @functools.cache

@@ -7,7 +7,7 @@ import math
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, SupportsFloat
 
 #: Repairs below this confidence are not applied unless the caller asks for them.
 DEFAULT_MIN_CONFIDENCE = 0.5
@@ -57,7 +57,7 @@ class Options:
 
     if TYPE_CHECKING:  # what the constructor accepts; the fields hold the normalised values
         def __init__(
-            self, *, min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+            self, *, min_confidence: SupportsFloat = DEFAULT_MIN_CONFIDENCE,
             table: str | os.PathLike[str] | None = None,
             extra_tables: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] = (),
             disable: str | Iterable[str] = frozenset(), quotes: QuotePolicy = "auto",
