@@ -982,9 +982,8 @@ def _analyze_once(text: str, options: Options) -> Analysis:
                 c = (i, j, e, conf * quote_factor)
             kept.append(c)
         cands = kept
-    if ("‘" in text or "'" in text or "«" in text or "„" in text or "‚" in text) and any(
-            c[2].rule.family == "contraction" for c in cands):
-        # nor in quoted speech of any other style ('...', ‘...’, «...»)
+    if any(c[2].rule.family == "contraction" for c in cands):
+        # nor in quoted speech of any other style (‘...’, «...», a quote open to the paragraph end)
         speech_of = _quote_mask(t_starts, _speech_spans(text))
         cands = [c for c in cands
                  if c[2].rule.family != "contraction" or speech_of.find(1, c[0], c[1]) < 0]
