@@ -531,14 +531,16 @@ def test_workers_and_a_file_name_that_is_not_utf8(tmp_path: Path) -> None:
 @pytest.mark.parametrize("presses", [1, 2])
 def test_ctrl_c_with_workers(tmp_path: Path, presses: int) -> None:
     """Ctrl-C pressed once, or twice at once (found by session 14's QA: a second one while the
-    workers were being stopped left the pool half stopped, and the run hung or exited 4)."""
+    workers were being stopped left the pool half stopped, and the run hung or exited 4). The
+    report has a row for every output written, also those of chunks that never came back."""
     root = tmp_path / "s"
     root.mkdir()
     for i in range(200):
         (root / f"f{i:03d}.txt").write_bytes(b"He stated it.\n" * 50)
-    dest = tmp_path / "d"
+    dest, report = tmp_path / "d", tmp_path / "r.jsonl"
     p = subprocess.Popen(
-        [sys.executable, str(_runner(tmp_path)), "0.05", "batch", str(root), str(dest), "-j", "2"],
+        [sys.executable, str(_runner(tmp_path)), "0.05", "batch", str(root), str(dest), "-j", "2",
+         "--report", str(report)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
@@ -558,6 +560,9 @@ def test_ctrl_c_with_workers(tmp_path: Path, presses: int) -> None:
     assert 0 < len(outputs) < 200
     for out in outputs:
         assert out.read_bytes() == b"He said it.\n" * 50  # every output present is complete
+    rows = [json.loads(line) for line in report.read_text(encoding="utf-8").splitlines()]
+    assert sorted(r["path"] for r in rows) == sorted(o.name for o in outputs)
+    assert all(r["status"] == "repaired" and r["repairs"] == 50 for r in rows)
 
 
 def test_killed_worker_stops_the_run_instead_of_hanging(tmp_path: Path) -> None:

@@ -599,9 +599,11 @@ def _exit_on_sigterm(signum: int, frame: object) -> None:
 
 
 def init_worker(
-    option_kwargs: dict[str, Any], block_size: int, roots: tuple[str, str] | None = None
+    option_kwargs: dict[str, Any], block_size: int, roots: tuple[str, str] | None = None,
+    journal: str | None = None,
 ) -> None:
-    """Pool initializer: build the options and load the tables once per worker."""
+    """Pool initializer: build the options and load the tables once per worker. ``journal``: a
+    folder where the worker notes each file it finishes (see :func:`work_chunk`)."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and terminates us
@@ -618,7 +620,7 @@ def init_worker(
         prepare(options)  # load the table(s) and model once per worker, not per file
     except Exception:
         pass  # a real problem resurfaces, per file, in the report
-    _WORKER.update(options=options, block_size=block_size, roots=roots)
+    _WORKER.update(options=options, block_size=block_size, roots=roots, journal=journal)
     from unspin.process import tune_gc
 
     tune_gc()
@@ -633,12 +635,61 @@ def work(task: tuple[str, str, str]) -> FileResult:
 
 
 def work_chunk(tasks: list[tuple[str, str, str]]) -> list[FileResult]:
-    """Pool task: repair a few files (one round trip for several small files)."""
+    """Pool task: repair a few files (one round trip for several small files). Each result is
+    also noted in the worker's journal as soon as its file is done, so that a run stopped before
+    the chunk comes back still reports the files it finished (see :func:`read_journal`)."""
     _WORKER["busy"] = True
     try:
-        return [work(task) for task in tasks]
+        results = []
+        for task in tasks:
+            result = work(task)
+            _note_done(result)
+            results.append(result)
+        return results
     finally:
         _WORKER["busy"] = False
+
+
+def _note_done(result: FileResult) -> None:
+    folder = _WORKER.get("journal")
+    if not folder:
+        return
+    import dataclasses
+    import json
+
+    try:
+        fp = _WORKER.get("journal_fp")
+        if fp is None:  # kept open for the worker's life
+            fp = _WORKER["journal_fp"] = open(  # noqa: SIM115
+                os.path.join(folder, f"{os.getpid()}.jsonl"), "a", encoding="utf-8")
+        fp.write(json.dumps(dataclasses.astuple(result)) + "\n")
+        fp.flush()
+    except OSError:
+        _WORKER["journal"] = None  # only the report after an interruption is at stake
+
+
+def read_journal(folder: str) -> dict[str, FileResult]:
+    """The results the workers noted in ``folder`` (see :func:`work_chunk`), by path; a line cut
+    short by a stopped worker is left out."""
+    import json
+
+    done: dict[str, FileResult] = {}
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return done
+    for name in names:
+        try:
+            with open(os.path.join(folder, name), encoding="utf-8") as fp:
+                for line in fp:
+                    try:
+                        result = FileResult(*json.loads(line))
+                    except (ValueError, TypeError):
+                        continue
+                    done[result.path] = result
+        except OSError:
+            continue
+    return done
 
 
 #: A pool task takes up to this many files, and stops adding files once it holds this many bytes:
@@ -1015,10 +1066,14 @@ def run_batch(
         # and Ctrl-C ignored: a signal while they start up printed their tracebacks, and
         # SIGHUP killed the tracker (which ignores only the other two); each worker unblocks
         # them once its handlers are set (init_worker), this process at once.
+        import shutil
+        import tempfile
+
+        journal = tempfile.mkdtemp(prefix="unspin-batch-")
         mask = _block_signals()
         try:
             pool = multiprocessing.get_context("spawn").Pool(
-                jobs, initializer=init_worker, initargs=(option_kwargs, block_size, roots)
+                jobs, initializer=init_worker, initargs=(option_kwargs, block_size, roots, journal)
             )
         finally:
             _unblock_signals(mask)
@@ -1064,10 +1119,18 @@ def run_batch(
             if interrupted or fatal is not None:
                 # The workers are gone. The chunks that never came back may have left temporary
                 # files: a worker killed, or stopped between creating one and the code that
-                # removes it.
-                for c in list(inflight.values()):
-                    for _s_path, d_path, _rel in c:
-                        _remove_temps(d_path)
+                # removes it. The files they finished are in the journal: reported as done.
+                done = read_journal(journal)
+                for key, c in list(inflight.items()):
+                    left = []
+                    for task in c:
+                        _remove_temps(task[1])
+                        if task[2] in done:
+                            record(done[task[2]])
+                        else:
+                            left.append(task)
+                    inflight[key] = left
+            shutil.rmtree(journal, ignore_errors=True)
             _release_signals(held)
         if fatal is not None:
             # the chunks that never came back: not done
