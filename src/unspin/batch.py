@@ -69,6 +69,9 @@ SNIFF_BYTES = 8192
 UTF8_BOM = b"\xef\xbb\xbf"
 TMP_SUFFIX = ".unspin-tmp"
 VANISHED = "vanished before it could be read"
+BROKEN_LINK = "broken symbolic link"
+NOT_A_FILE = "not a regular file"
+
 
 def write_all(fp: IO[bytes], data: bytes) -> None:
     """Write all of ``data``: a buffered stream returns a short count instead of raising when
@@ -604,8 +607,6 @@ def init_worker(
 ) -> None:
     """Pool initializer: build the options and load the tables once per worker. ``journal``: a
     folder where the worker notes each file it finishes (see :func:`work_chunk`)."""
-    import signal
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and terminates us
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     if hasattr(signal, "SIGHUP"):  # the terminal closed: as SIGTERM, remove temporary files
@@ -780,7 +781,7 @@ def _glob_segment(part: str) -> str:
                 out.append(re.escape(c))
             else:
                 body = part[i:j].replace("\\", "\\\\")
-                if body[:1] in "!^" and body:
+                if body and body[0] in "!^":
                     body = "^" + body[1:]
                 out.append(f"(?!/)[{body}]")
                 i = j + 1
@@ -821,9 +822,9 @@ def walk(root: str, patterns: tuple[str, ...], skip: frozenset[str] = frozenset(
                     elif entry.is_file():
                         yield rel, entry.stat().st_size, None
                     elif entry.is_symlink() and not os.path.exists(entry.path):
-                        yield rel, 0, "broken symbolic link"
+                        yield rel, 0, BROKEN_LINK
                     else:  # a FIFO, a socket or a device: reading it could block or never end
-                        yield rel, 0, "not a regular file"
+                        yield rel, 0, NOT_A_FILE
                 except FileNotFoundError:
                     yield rel, 0, VANISHED
                 except OSError as e:
@@ -1062,19 +1063,22 @@ def run_batch(
         feed = _Throttle(chunks(), limit=jobs * 4)
         interrupted = False
         held: dict[int, Any] = {}  # signal handlers set aside while the workers are stopped
+        import shutil
+        import tempfile
+
+        journal = tempfile.mkdtemp(prefix="unspin-batch-")  # see work_chunk
         # Workers and multiprocessing's resource tracker start with SIGTERM and SIGHUP blocked
         # and Ctrl-C ignored: a signal while they start up printed their tracebacks, and
         # SIGHUP killed the tracker (which ignores only the other two); each worker unblocks
         # them once its handlers are set (init_worker), this process at once.
-        import shutil
-        import tempfile
-
-        journal = tempfile.mkdtemp(prefix="unspin-batch-")
         mask = _block_signals()
         try:
             pool = multiprocessing.get_context("spawn").Pool(
                 jobs, initializer=init_worker, initargs=(option_kwargs, block_size, roots, journal)
             )
+        except BaseException:
+            shutil.rmtree(journal, ignore_errors=True)
+            raise
         finally:
             _unblock_signals(mask)
         pids = _worker_pids(pool)
@@ -1106,7 +1110,7 @@ def run_batch(
                 pool.close()
         except BaseException:
             interrupted = True
-            held = _hold_signals()  # a second Ctrl-C must not break off the clean-up
+            held = hold_stop_signals()  # a second Ctrl-C must not break off the clean-up
             feed.stopped.set()
             _terminate(pool, multiprocessing)
             raise
@@ -1131,7 +1135,7 @@ def run_batch(
                             left.append(task)
                     inflight[key] = left
             shutil.rmtree(journal, ignore_errors=True)
-            _release_signals(held)
+            release_signals(held)
         if fatal is not None:
             # the chunks that never came back: not done
             for c in list(inflight.values()):
@@ -1173,25 +1177,19 @@ def _unblock_signals(saved: tuple[set[int], Any] | None) -> None:
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
-def _hold_signals() -> dict[int, Any]:
-    """Ignore Ctrl-C, SIGTERM and SIGHUP while the workers are being stopped (a second Ctrl-C in
-    ``pool.terminate`` left the pool half stopped: ``join`` hung or failed); returns what to
-    restore (nothing outside the main thread, where handlers cannot be set)."""
-    import signal
+def hold_stop_signals() -> dict[int, Any]:
+    """Ignore :data:`_STOP_SIGNALS` (Ctrl-C, SIGTERM, SIGHUP) while stopping: a second Ctrl-C in
+    ``pool.terminate`` left the pool half stopped (``join`` hung or failed), and one on the way
+    out of the CLI printed click's "Aborted!". Returns what :func:`release_signals` restores
+    (nothing outside the main thread, where handlers cannot be set)."""
     import threading
 
-    held: dict[int, Any] = {}
-    if threading.current_thread() is threading.main_thread():
-        for name in ("SIGINT", "SIGTERM", "SIGHUP"):
-            signum = getattr(signal, name, None)
-            if signum is not None:
-                held[signum] = signal.signal(signum, signal.SIG_IGN)
-    return held
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {signum: signal.signal(signum, signal.SIG_IGN) for signum in _STOP_SIGNALS}
 
 
-def _release_signals(held: dict[int, Any]) -> None:
-    import signal
-
+def release_signals(held: dict[int, Any]) -> None:
     for signum, handler in held.items():
         signal.signal(signum, handler)
 

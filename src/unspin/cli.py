@@ -774,22 +774,12 @@ def _on_signal(signum: int, frame: object) -> None:
     raise _Terminated(signum)
 
 
-def _ignore_further_signals() -> None:
-    """Stopping already: later Ctrl-C, SIGTERM or SIGHUP would only interrupt the way out."""
-    import signal
-    import threading
-
-    if threading.current_thread() is threading.main_thread():
-        for name in ("SIGINT", "SIGTERM", "SIGHUP"):
-            signum = getattr(signal, name, None)
-            if signum is not None:
-                signal.signal(signum, signal.SIG_IGN)
-
-
 def _guard(run: Any) -> ExitCode:
     """Run ``run()`` turning closed pipes, Ctrl-C, SIGTERM, SIGHUP and bugs into clean exits."""
     import signal
     import threading
+
+    from .batch import hold_stop_signals
 
     old: dict[int, Any] = {}
     if threading.current_thread() is threading.main_thread():
@@ -800,7 +790,7 @@ def _guard(run: Any) -> ExitCode:
     try:
         return run()
     except _Terminated as e:
-        _ignore_further_signals()
+        hold_stop_signals()  # stopping already: a later signal would only interrupt the way out
         hangup = e.signum == getattr(signal, "SIGHUP", None)
         error("hung up" if hangup else "terminated")
         return ExitCode.HANGUP if hangup else ExitCode.TERMINATED
@@ -808,7 +798,7 @@ def _guard(run: Any) -> ExitCode:
         _silence_stdout()
         return ExitCode.BROKEN_PIPE
     except KeyboardInterrupt:
-        _ignore_further_signals()  # a second Ctrl-C on the way out would print click's "Aborted!"
+        hold_stop_signals()  # a second Ctrl-C on the way out would print click's "Aborted!"
         error("interrupted")
         return ExitCode.INTERRUPTED
     except Exception as e:  # a bug: one line, not a traceback (UNSPIN_DEBUG=1 shows it)

@@ -169,15 +169,15 @@ def _not_a_file(path: str) -> str | None:
     """Why ``path`` cannot be read as a file (the words ``unspin batch`` reports), or None."""
     import stat
 
-    from .batch import VANISHED
+    from .batch import BROKEN_LINK, NOT_A_FILE, VANISHED
 
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
-        return "broken symbolic link" if os.path.islink(path) else VANISHED
+        return BROKEN_LINK if os.path.islink(path) else VANISHED
     except OSError:
         return None  # reading it will say what is wrong
-    return None if stat.S_ISREG(mode) else "not a regular file"
+    return None if stat.S_ISREG(mode) else NOT_A_FILE
 
 
 def repair_file(

@@ -83,8 +83,8 @@ _PAST_NOUN_PHRASE = _words(
 _ARTICLES = frozenset({"the", "a", "an"})
 #: Words that never follow an article: pronouns, possessives, other determiners and predeterminers,
 #: auxiliaries and modals, prepositions, conjunctions, question words and adverbs of time and place
-#: ("since the it", "became a the", "since the both"). Not "all", "much" or "then", which
-#: compounds follow ("the all-time high", "the then-president").
+#: ("since the it", "became a the", "since the both"). Not "then", which a compound follows ("the
+#: then-president"), nor "all" and "much" (see below).
 _NOT_AFTER_ARTICLE = _words(
     "i you he she it we they me him us them his her its their our my your this that these those "
     "a an the some any no every each either neither is are was were be been being am has have had "
@@ -150,22 +150,29 @@ def _singular_subject(toks: Tokens, i: int) -> bool:
             and noun not in _PRONOUNS)
 
 
+def pc_rule(rule: Rule) -> bool:
+    """Does ``rule`` read "pc" as a word ("pc" -> "computer")? After a number it is a percentage
+    (British news style: "9 pc"), which :func:`allows` leaves."""
+    return rule.spun.lower() == "pc"
+
+
 def implicitly_guarded(rule: Rule) -> bool:
     """Is ``rule`` checked by :func:`allows` although it names no guard and protects nothing?"""
     return (numeral_rule(rule) or ago_rule(rule) or digits_rule(rule) or article_rule(rule)
-            or plural_rule(rule) or rule.spun.lower() == "pc")
+            or plural_rule(rule) or pc_rule(rule))
 
 
 #: Punctuation an article never stands before (an opening quote may: 'the "Arab Spring"').
 _PHRASE_BREAKS = frozenset(".,;:!?)]}”")
 
-#: rule -> (its protected phrases as (offset of the spun phrase in it, words), numeral_rule(rule),
-#: ago_rule(rule), digits_rule(rule), article_rule(rule), plural_rule(rule)): what :func:`allows`
-#: asks of a rule, worked out once per rule.
-_CHECKS: dict[Rule, tuple[tuple[tuple[int, tuple[str, ...]], ...], bool, bool, bool, bool, bool]] = {}
+#: (its protected phrases as (offset of the spun phrase in it, words), numeral_rule(rule),
+#: ago_rule(rule), digits_rule(rule), article_rule(rule), plural_rule(rule), pc_rule(rule)): what
+#: :func:`allows` asks of a rule, worked out once per rule (in _CHECKS).
+_Checks = tuple[tuple[tuple[int, tuple[str, ...]], ...], bool, bool, bool, bool, bool, bool]
+_CHECKS: dict[Rule, _Checks] = {}
 
 
-def _checks(rule: Rule) -> tuple[tuple[tuple[int, tuple[str, ...]], ...], bool, bool, bool, bool, bool]:
+def _checks(rule: Rule) -> _Checks:
     found = _CHECKS.get(rule)
     if found is None:
         spun = phrase_key(rule.spun)
@@ -178,14 +185,14 @@ def _checks(rule: Rule) -> tuple[tuple[tuple[int, tuple[str, ...]], ...], bool, 
         if len(_CHECKS) > 100_000:
             _CHECKS.clear()
         found = _CHECKS[rule] = (tuple(aligned), numeral_rule(rule), ago_rule(rule),
-                                 digits_rule(rule), article_rule(rule), plural_rule(rule))
+                                 digits_rule(rule), article_rule(rule), plural_rule(rule),
+                                 pc_rule(rule))
     return found
 
 
 def allows(rule: Rule, toks: Sequence[Token] | Tokens, i: int, j: int, case: str) -> bool:
     """May ``rule`` fire on tokens [i, j) (letter case ``case``)?"""
-    aligned, numeral, ago, digits, article, plural = _checks(rule)
-    pc = rule.spun.lower() == "pc"
+    aligned, numeral, ago, digits, article, plural, pc = _checks(rule)
     if digits and isinstance(toks, Tokens):
         before, after = toks.gaps[i][-1:], toks.gaps[j][:1]
         if before in _GLUED_BEFORE or after in _GLUED_AFTER:

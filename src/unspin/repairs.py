@@ -94,7 +94,8 @@ def apply_repairs(text: str, repairs: Iterable[Repair]) -> str:
     """Apply ``repairs`` (offsets into ``text``) and return the new text.
 
     Raises ``ValueError`` when a repair's span is not inside ``text`` (or ends before it starts),
-    when it does not match ``text`` or when two repairs overlap, instead of silently skipping it, and ``TypeError`` when ``text`` is not a ``str``.
+    when it does not match ``text`` or when two repairs overlap, instead of silently skipping it,
+    and ``TypeError`` when ``text`` is not a ``str``.
 
     >>> apply_repairs("He stated it.", [Repair(3, 9, "stated", "said", 0.9, "x")])
     'He said it.'
