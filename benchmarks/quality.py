@@ -45,6 +45,7 @@ import os
 import shlex
 import subprocess
 import sys
+import textwrap
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -465,9 +466,17 @@ def markdown(summary: dict[str, Any], split: str, label: str) -> str:
     return "\n".join(out)
 
 
+def hard_wrap(text: str, width: int) -> str:
+    """``text`` with each line filled to ``width`` columns, as ``fmt`` or an e-mail client wraps
+    it (words are not broken; the corpus has one paragraph a line)."""
+    return "\n".join(textwrap.fill(line, width, break_long_words=False, break_on_hyphens=False)
+                     for line in text.split("\n"))
+
+
 def evaluate(corpus: Path, split: str, restorer: Restorer, index: TableIndex,
-             show: bool = False, out: Any = None) -> dict[str, Any]:
-    """Run ``restorer`` over the pairs and clean texts of ``split`` and summarise."""
+             show: bool = False, out: Any = None, wrap: int | None = None) -> dict[str, Any]:
+    """Run ``restorer`` over the pairs and clean texts of ``split`` and summarise (with ``wrap``,
+    on the spun and clean texts hard-wrapped at that width)."""
     out = out or sys.stdout
     pairs = find_pairs(corpus, split)
     clean = find_clean(corpus, split)
@@ -477,6 +486,8 @@ def evaluate(corpus: Path, split: str, restorer: Restorer, index: TableIndex,
     for pr in pairs:
         spun = pr.spun.read_text(encoding="utf-8")
         orig = pr.original.read_text(encoding="utf-8")
+        if wrap:
+            spun = hard_wrap(spun, wrap)
         t0 = time.perf_counter()
         rest, reps = restorer(spun)
         d = score_pair(pr.name, spun, orig, rest, reps, index)
@@ -491,6 +502,8 @@ def evaluate(corpus: Path, split: str, restorer: Restorer, index: TableIndex,
                 print("   missed:", line, file=out)
     for f in clean:
         text = f.read_text(encoding="utf-8")
+        if wrap:
+            text = hard_wrap(text, wrap)
         t0 = time.perf_counter()
         rest, reps = restorer(text)
         d = score_clean(str(f.relative_to(corpus)), text, rest, reps)
@@ -679,8 +692,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=None,
                     help="use the table and model in this folder (python -m unspin.learn build --out); "
                          "sets UNSPIN_DATA_DIR, also for --cmd")
+    ap.add_argument("--wrap", type=int, default=None, metavar="WIDTH",
+                    help="hard-wrap the spun and clean texts at WIDTH columns before restoring (as "
+                         "archives of e-mail or fmt output are); the originals are compared word by word")
     a = ap.parse_args(argv)
     use_build(a.data, a.split)
+    if a.wrap is not None and (a.wrap < 1 or a.vs_score):
+        ap.error("--wrap takes a width of 1 or more, and score.py cannot wrap (no --vs-score)")
 
     options = engine_options(a.min_confidence, a.table)
     if a.cmd:
@@ -693,7 +711,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         restorer, label = inprocess_restorer(**options), "in-process unspin.analyze" + (
             f" {options}" if options else "")
     index = load_table_index(a.table)
-    summary = evaluate(a.corpus, a.split, restorer, index, show=a.show)
+    summary = evaluate(a.corpus, a.split, restorer, index, show=a.show, wrap=a.wrap)
+    if a.wrap:
+        label += f", texts hard-wrapped at {a.wrap} columns"
     summary["split"], summary["restorer"] = a.split, label
     if a.mixed:
         summary["mixed"] = mixed_documents(a.corpus, a.split, restorer)

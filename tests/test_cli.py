@@ -366,7 +366,7 @@ def test_bad_table_is_exit_2_with_file_line(engine: FakeEngine, tmp_path: Path) 
     assert r.stdout_bytes == b""
     r = run(["--extra-table", str(tmp_path / "missing.tsv")], b"x")
     assert r.exit_code == ExitCode.USAGE
-    assert "missing.tsv:0: cannot read table" in _one_error_line(r.stderr)
+    assert "missing.tsv: cannot read table" in _one_error_line(r.stderr)
 
 
 @pytest.mark.parametrize("flag", ["--table", "--extra-table"])

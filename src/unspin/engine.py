@@ -1,7 +1,8 @@
 """The decision engine: candidates from the table, evidence from the model, one best repair set.
 
 1. Tokenise; every phrase of the table found in the text (plain spaces between its words) is a
-   candidate, with every original the table offers for it.
+   candidate, with every original the table offers for it. Hard-wrapped text is read with its
+   soft line breaks as spaces (:mod:`unspin.wrapping`).
 2. Each candidate gets a local confidence from the combiner: its learned prior for this letter
    case, and how much better the original fits between its neighbours than the spun phrase. A
    candidate next to a likely repair is judged again beside that repair's original.
@@ -57,6 +58,7 @@ from .tokens import (
     word_keys,
     word_keys_of,
 )
+from .wrapping import unwrap
 
 if TYPE_CHECKING:
     from .table import Rule
@@ -699,6 +701,11 @@ def analyze_text(text: str, options: Options) -> Analysis:
         raise TypeError(BYTES_ERROR)
     if not isinstance(text, str):
         raise TypeError(f"unspin expects str, got {type(text).__name__}")
+    view = unwrap(text)
+    if view is not None:  # hard-wrapped: analyse with the soft line breaks read as spaces
+        found = analyze_text(view.text, options)
+        repairs = tuple(view.to_input(text, r) for r in found.repairs)
+        return Analysis(splice(text, repairs), repairs, found.spin_score)
     current, repairs, spin, confirmed = _passes(text, options)
     # A result is confirmed when the last pass, run on it, found nothing: a new run on it begins
     # with that same pass. Where passes ended otherwise (a repair left as found because the model
@@ -815,6 +822,9 @@ def candidates(text: str, options: Options) -> list[Repair]:
     if not isinstance(text, str):
         raise TypeError(BYTES_ERROR if isinstance(text, bytes | bytearray | memoryview)
                         else f"unspin expects str, got {type(text).__name__}")
+    view = unwrap(text)
+    if view is not None:  # hard-wrapped: see analyze_text
+        return [view.to_input(text, r) for r in candidates(view.text, options)]
     toks = Tokens(text)
     if not toks.n:
         return []

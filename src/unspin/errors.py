@@ -8,13 +8,14 @@ class UnspinError(Exception):
 
 
 class _FileLineError(UnspinError, ValueError):
-    """An input file is malformed at one line; the message starts with ``file:line:``."""
+    """An input file is malformed at one line; the message starts with ``file:line:`` (with
+    ``file:`` alone when ``line`` is 0: the file could not be read at all)."""
 
     def __init__(self, path: str, line: int, message: str) -> None:
         self.path = path
         self.line = line
         self.message = message
-        super().__init__(f"{path}:{line}: {message}")
+        super().__init__(f"{path}:{line}: {message}" if line else f"{path}: {message}")
 
 
 class TableError(_FileLineError):

@@ -267,6 +267,8 @@ def rule_counts(st: FoldStats, s: Key, o: Key) -> list[int]:
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m unspin.learn", description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
+    from .build import FOLDS  # (numpy is imported only when a build runs)
+
     b = sub.add_parser("build", help="learn the table and model from a corpus")
     b.add_argument("--corpus", type=Path, default=Path(__file__).resolve().parents[3] / "shared" / "corpus")
     b.add_argument("--repo", type=Path, default=Path(__file__).resolve().parents[2])
@@ -278,8 +280,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     b.add_argument("--out", type=Path, default=None,
                    help="write synonym_map.tsv and model/ here instead of into the checkout "
                         "(use it with UNSPIN_DATA_DIR=OUT)")
-    b.add_argument("--folds", type=int, default=None,
-                   help="cross-fitting folds for the combiner and document model (default: build.FOLDS)")
+    b.add_argument("--folds", type=int, default=FOLDS,
+                   help=f"cross-fitting folds for the combiner and document model (default: {FOLDS})")
     p = sub.add_parser("propose", help="rows that one spun/original pair supports")
     p.add_argument("spun", type=Path)
     p.add_argument("original", type=Path)
@@ -298,7 +300,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return propose(str(a.spun), *texts)
     from .build import build
 
-    build(a.corpus, a.repo, a.min_count, a.split, a.out, **({"n_folds": a.folds} if a.folds else {}))
+    build(a.corpus, a.repo, a.min_count, a.split, a.out, n_folds=a.folds)
     return 0
 
 

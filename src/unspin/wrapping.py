@@ -1,0 +1,103 @@
+"""Hard-wrapped text (e-mail, ``lynx -dump`` and ``fmt`` output, fixed-width archives): a line
+break inside a sentence reads as a space.
+
+Text wrapped after it was spun splits the spinner's phrases ("for the reason\\nthat") and puts
+false sentence ends in the middle of sentences. A line break is *soft* when the line before it is
+not blank and does not end in a hyphen or dash (a hyphenated word stays as it is), and the next
+line goes on with a lower-case letter: a paragraph, a heading or a list item does not start lower
+case ("bread flour\\n1 1/2 teaspoons" is a list). unspin analyses a view of the text in which
+every soft break, with the blanks around it, is one space, and maps the repairs back to the
+input. Where the text a repair replaces held a line break, the replacement keeps it (in the same
+place when it has as many words, else at its last space), so the text keeps its lines.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+from .repairs import Repair
+
+# A line break (\r\n, \r or \n) with the blanks after it, before a letter; the blanks before
+# it and the letter case are checked in code.
+_BREAK = re.compile(r"(?:\r\n|\r|\n)[ \t]*(?=[^\W\d_])")
+_BLANKS = " \t"
+_NOT_BEFORE = "\r\n-\u2010\u2011\u2013\u2014"
+
+
+@dataclass(frozen=True, slots=True)
+class Unwrapped:
+    """The text with its soft line breaks read as spaces, and the way back to the input."""
+
+    text: str
+    #: view offsets at which a soft break (now one space) begins, in order
+    at: tuple[int, ...]
+    #: the input's blanks and line break for each of them
+    gaps: tuple[str, ...]
+    #: ``shifts[k]``: input offset minus view offset after the first ``k`` breaks
+    shifts: tuple[int, ...]
+
+    def input_offset(self, x: int) -> int:
+        """Offset in the input of view offset ``x``, which is not inside a soft break."""
+        k = bisect.bisect_left(self.at, x)  # breaks that begin before x lie wholly before it
+        return x + self.shifts[k]
+
+    def to_input(self, original: str, r: Repair) -> Repair:
+        """``r``, a repair of the view, as a repair of ``original``."""
+        start, end = self.input_offset(r.start), self.input_offset(r.end)
+        found = original[start:end]
+        if found == r.found:
+            return Repair(start, end, found, r.replacement, r.confidence, r.rule)
+        lo, hi = bisect.bisect_left(self.at, r.start), bisect.bisect_left(self.at, r.end)
+        return Repair(start, end, found, _rewrap(r, self.at[lo:hi], self.gaps[lo:hi]),
+                      r.confidence, r.rule)
+
+
+def _rewrap(r: Repair, at: tuple[int, ...], gaps: tuple[str, ...]) -> str:
+    """The replacement of view repair ``r`` with the input's line breaks put back."""
+    spaces = [k for k, ch in enumerate(r.found) if ch == " "]
+    new_spaces = [k for k, ch in enumerate(r.replacement) if ch == " "]
+    if not new_spaces:
+        return r.replacement  # one word: the line break goes with the words it joined
+    out = list(r.replacement)
+    if len(new_spaces) == len(spaces):  # word for word: each gap where it was
+        by_space = dict(zip((a - r.start for a in at), gaps, strict=True))
+        for old, new in zip(spaces, new_spaces, strict=True):
+            if old in by_space:
+                out[new] = by_space[old]
+    else:
+        out[new_spaces[-1]] = gaps[-1]
+    return "".join(out)
+
+
+def unwrap(text: str) -> Unwrapped | None:
+    """The view of ``text`` with its soft line breaks as spaces, or None when it has none."""
+    if "\n" not in text and "\r" not in text:
+        return None
+    at: list[int] = []
+    gaps: list[str] = []
+    shifts: list[int] = [0]
+    pieces: list[str] = []
+    pos = 0  # input offset copied up to
+    shift = 0  # view offset minus input offset
+    for m in _BREAK.finditer(text):
+        end = m.end()
+        start = m.start()
+        while start > pos and text[start - 1] in _BLANKS:
+            start -= 1
+        if start == 0 or text[start - 1] in _NOT_BEFORE:
+            continue  # a blank line, the text's start, or a word hyphenated at the line end
+        if not text[end].islower():
+            continue
+        pieces.append(text[pos:start])
+        pieces.append(" ")
+        at.append(start + shift)
+        gaps.append(text[start:end])
+        shift += 1 - (end - start)
+        shifts.append(-shift)
+        pos = end
+    if not at:
+        return None
+    pieces.append(text[pos:])
+    return Unwrapped("".join(pieces), tuple(at), tuple(gaps), tuple(shifts))
