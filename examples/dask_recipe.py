@@ -61,10 +61,18 @@ def _name(i: int) -> str:
     return f"{i:05d}"
 
 
+def _jsonl_part(records: Any) -> list[str]:
+    """A partition as the text of its part file: one JSON object a line, each line ended, and
+    nothing for an empty partition (``to_textfiles(last_endline=True)`` would write a lone
+    newline there, which no JSON Lines reader accepts)."""
+    text = "".join(_dumps(r) + "\n" for r in records)
+    return [text] if text else []
+
+
 def _to_jsonl(bag: Any, folder: Path) -> list[Any]:
     """Delayed writes of ``bag`` as ``folder/part-NNNNN.jsonl``, one JSON object a line."""
-    return bag.map(_dumps).to_textfiles(str(folder / "part-*.jsonl"), name_function=_name,
-                                        last_endline=True, compute=False)
+    return bag.map_partitions(_jsonl_part).to_textfiles(
+        str(folder / "part-*.jsonl"), name_function=_name, compute=False)
 
 
 def _check_fresh(*folders: Path) -> None:

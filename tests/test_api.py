@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import json
 
@@ -461,3 +462,110 @@ def test_lowering_min_confidence_keeps_the_sure_repairs() -> None:
     for low in (0.0, 0.001, 0.1, 0.3):
         made = {(r.start, r.end, r.replacement) for r in unspin.analyze(text, min_confidence=low).repairs}
         assert sure <= made, (low, sure - made)
+
+
+# --- found by a QA pass (session 15) ---
+
+
+def test_stored_repairs_replay_from_their_json() -> None:
+    text = _SPUN_LEDE
+    a = unspin.analyze(text)
+    assert a.repairs
+    stored = json.loads(json.dumps(a.to_dict()))["repairs"]
+    assert apply_repairs(text, stored) == a.text
+    assert [Repair.from_dict(d) for d in stored] == [
+        dataclasses.replace(r, confidence=round(r.confidence, 4)) for r in a.repairs]
+    with pytest.raises(TypeError, match="Repair objects or their dicts"):
+        apply_repairs(text, [(0, 1)])  # type: ignore[list-item]
+    with pytest.raises(ValueError, match="needs the field 'found'"):
+        apply_repairs(text, [{"start": 0, "end": 1}])
+
+
+@pytest.mark.parametrize("opening, closing", [
+    ("‹", "›"), ("»", "«"), ("»", "»"), ("«", "»"), ("「", "」"), ("『", "』"), ("”", "”"),
+    ("''", "''"), ("``", "''"), ("'", "'"), ("‘", "’"), ("„", "“"), ("‚", "‘"), ("“", "”"),
+])
+def test_contractions_in_any_quotation_marks_are_left_alone(opening: str, closing: str,
+                                                            require_engine) -> None:
+    text = _SPUN_LEDE + f" The minister stated: {opening}It isn't clear.{closing} It wasn't."
+    out = unspin.restore(text, use_document_model=False)
+    assert f"{opening}It isn't clear.{closing}" in out
+    assert out.endswith("It was not.")  # narrative after the quote is repaired
+
+
+def test_apostrophes_in_narrative_open_no_quotation(require_engine) -> None:
+    for narrative in ("The players' union wasn't sure.", "In the '90s it wasn't clear."):
+        out = unspin.restore(_SPUN_LEDE + " " + narrative, use_document_model=False)
+        assert out.endswith(narrative.replace("wasn't", "was not")), out
+
+
+def test_threads_get_the_results_of_one_thread() -> None:
+    """The first use of a phrase unpacks it; other threads must never see it half unpacked (a QA
+    pass saw TypeErrors with a short switch interval: 8 threads meeting each phrase at once)."""
+    import sys
+    import threading
+
+    from unspin import engine
+    from unspin.table import default_table
+
+    originals = collections.Counter(r.spun for r in default_table())
+    phrases = sorted(p for p, n in originals.items() if n > 1)[:250]
+    texts = [f"The officers stated that the {p} was over." for p in phrases]
+    engine._default_compiled.cache_clear()  # a fresh table: no phrase unpacked yet
+    errors: list[BaseException] = []
+    results: dict[tuple[int, int], unspin.Analysis] = {}
+    old_interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)
+    try:
+        for i, text in enumerate(texts):
+            barrier = threading.Barrier(8)
+
+            def run(k: int, i: int = i, text: str = text, barrier: threading.Barrier = barrier) -> None:
+                barrier.wait()
+                try:
+                    results[k, i] = unspin.analyze(text, use_document_model=False)
+                except BaseException as e:  # noqa: BLE001 - collected for the assertion
+                    errors.append(e)
+
+            threads = [threading.Thread(target=run, args=(k,)) for k in range(8)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+    finally:
+        sys.setswitchinterval(old_interval)
+    assert not errors, errors[:1]
+    for i, text in enumerate(texts):
+        expected = unspin.analyze(text, use_document_model=False)
+        assert all(results[k, i] == expected for k in range(8)), text
+
+
+def test_a_table_of_your_own_compiles_once_per_process(monkeypatch, tmp_path) -> None:
+    import threading
+
+    from unspin import engine
+
+    calls = []
+    real = engine.compile_rules
+    monkeypatch.setattr(engine, "compile_rules", lambda *a, **k: calls.append(1) or real(*a, **k))
+    monkeypatch.setattr(engine, "_COMPILED_FOR", {})
+    opts = Options(disable=["war"], use_document_model=False)
+    threads = [threading.Thread(target=unspin.analyze, args=(_SPUN_LEDE, opts)) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1  # six threads, one compile
+    # past the limit the least recently used configuration goes, not all of them
+    monkeypatch.setattr(engine, "_COMPILED_LIMIT", 3)
+    engine._COMPILED_FOR.clear()
+    sets = [["economy"], ["health"], ["name"], ["number"]]
+    for d in sets[:3]:
+        unspin.analyze(_SPUN_LEDE, disable=d, use_document_model=False)
+    calls.clear()
+    for d in (sets[1], sets[0], sets[2]):  # all still there; "health" is now the oldest
+        unspin.analyze(_SPUN_LEDE, disable=d, use_document_model=False)
+    assert not calls
+    unspin.analyze(_SPUN_LEDE, disable=sets[3], use_document_model=False)
+    assert len(calls) == 1
+    assert [k[2] for k in engine._COMPILED_FOR] == [frozenset(d) for d in (sets[0], sets[2], sets[3])]

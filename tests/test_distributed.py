@@ -393,3 +393,32 @@ def test_dask_recipe_keeps_its_report_and_outputs_out_of_the_sources(tmp_path: P
                          "--scheduler", "sync"])
     assert {rel: (src / rel).read_bytes() for rel in files} == files
     assert not (src / "rep").exists()
+
+
+# --- found by a QA pass (session 15) ---
+
+
+def test_a_deeply_nested_json_line_fails_alone() -> None:
+    rec = dist.load_json_record('{"id": 2, "text": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    row = dist.repair_text_record(rec)
+    assert "nested too deeply" in row[dist.ERROR_FIELD]
+
+
+def test_dask_jsonl_parts_of_empty_partitions_are_empty_files(tmp_path: Path) -> None:
+    """Every part file the recipe writes is valid JSON Lines, also for a partition without
+    records (Dask's last_endline wrote a lone newline there, which readers reject)."""
+    pytest.importorskip("dask.bag", reason="Dask not installed: pip install 'unspin[dask]'")
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.jsonl").write_text('{"id": 1, "text": "Fine."}\n', encoding="utf-8")
+    (tmp_path / "in" / "b.jsonl").write_text("\n\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert _recipe().main(["jsonl", str(tmp_path / "in" / "*.jsonl"), str(out),
+                           "--scheduler", "sync"]) == 0
+    for folder in (out, tmp_path / "out-report"):
+        parts = sorted(folder.glob("part-*.jsonl"))
+        assert len(parts) == 2
+        texts = [p.read_text(encoding="utf-8") for p in parts]
+        assert texts[1] == ""
+        for t in texts:  # each line a JSON object, each line ended
+            assert all(json.loads(line) for line in t.splitlines())
+            assert t == "" or t.endswith("}\n")

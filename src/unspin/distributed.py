@@ -248,6 +248,8 @@ def load_json_record(line: str, source: str | None = None) -> dict[str, Any]:
         rec = json.loads(line)
     except ValueError as e:
         problem = f"invalid JSON: {e}"
+    except RecursionError:
+        problem = "invalid JSON: nested too deeply"
     else:
         if isinstance(rec, dict):
             return rec

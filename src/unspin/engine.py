@@ -18,6 +18,7 @@ import bisect
 import functools
 import math
 import re
+import threading
 import unicodedata
 from array import array
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
@@ -546,7 +547,7 @@ class _PhraseStore(dict):
             return (counts[c[0]], counts[c[1]], c[2], c[3], counts[c[4]], counts[c[5]], c[6],
                     counts[c[7]], counts[c[8]])
 
-        value = self[key] = tuple(
+        value = tuple(
             tuple((t[0], t[1], t[2], t[3], t[4], t[5], resolved(t[6]), resolved(t[7]))
                   for t in firing)
             for firing in per_case
@@ -554,6 +555,9 @@ class _PhraseStore(dict):
         self.entries[key] = entries
         for e, sib in zip(entries, sibs, strict=True):
             self.by_index[e.index] = (e, sib)
+        # published last: another thread that finds the phrase finds its entries too (two
+        # threads may both unpack it; they store the same values)
+        self[key] = value
         return value
 
 
@@ -580,8 +584,11 @@ class _AllEntries(Mapping):
 
 #: Compiled tables of your own (and any with ``disable``), by the content keys of their files
 #: (see :func:`unspin.table.read_table`) and the disabled names: built once per process, however
-#: many calls and passes use them.
+#: many calls, passes and threads use them; the least recently used goes past
+#: ``_COMPILED_LIMIT`` configurations.
 _COMPILED_FOR: dict[tuple[Any, ...], Compiled] = {}
+_COMPILED_LIMIT = 16
+_COMPILING = threading.Lock()
 
 
 def _compiled_for(options: Options) -> Compiled:
@@ -596,31 +603,47 @@ def _compiled_for(options: Options) -> Compiled:
         found = [read_table(options.table) if options.table is not None else ("", default_table())]
         found += [read_table(extra) for extra in options.extra_tables]
         key = (found[0][0], tuple(k for k, _ in found[1:]), options.disable)
-    compiled = _COMPILED_FOR.get(key)
-    if compiled is None:
-        rules = list(found[0][1])
-        for _, extra_rules in found[1:]:
-            ids = {r.id for r in extra_rules}
-            rules = [r for r in rules if r.id not in ids] + list(extra_rules)
-        dis = options.disable
-        if dis:
-            rules = [r for r in rules if r.id not in dis and r.family not in dis]
-        rules_t = tuple(rules)
-        compiled = compile_rules(rules_t, load_model(), _own_rows(rules_t))
-        if len(_COMPILED_FOR) >= 16:
-            _COMPILED_FOR.clear()
+    compiled = _COMPILED_FOR.pop(key, None)  # and put back last: the most recently used
+    if compiled is not None:
         _COMPILED_FOR[key] = compiled
+        return compiled
+    with _COMPILING:  # one thread compiles; the others wait for its result
+        compiled = _COMPILED_FOR.get(key)
+        if compiled is None:
+            compiled = _compile_own(found, options.disable)
+            while len(_COMPILED_FOR) >= _COMPILED_LIMIT:
+                del _COMPILED_FOR[next(iter(_COMPILED_FOR))]
+            _COMPILED_FOR[key] = compiled
     return compiled
 
 
+def _compile_own(found: list[tuple[Any, tuple[Rule, ...]]], disable: frozenset[str]) -> Compiled:
+    """Compile the rules of the first table of ``found``, with the rows of the others added
+    (replacing rows of the same id) and the rule ids and families in ``disable`` left out."""
+    rules = list(found[0][1])
+    for _, extra_rules in found[1:]:
+        ids = {r.id for r in extra_rules}
+        rules = [r for r in rules if r.id not in ids] + list(extra_rules)
+    if disable:
+        rules = [r for r in rules if r.id not in disable and r.family not in disable]
+    rules_t = tuple(rules)
+    return compile_rules(rules_t, load_model(), _own_rows(rules_t))
+
+
 _QUOTED = re.compile(r"“[^“”\n]*”|\"[^\"\n]*\"")
-#: Quoted speech in every common style, for ``quotes="protect"``: double quotes, also a quote left
-#: open to the end of its paragraph (a quote that goes on in the next one), guillemets, German
-#: quotes (double and single) and curly single quotes (an apostrophe inside, as in "can’t", does
-#: not close one).
+#: Quoted speech in every common style, for ``quotes="protect"`` and for contractions: double
+#: quotes, also a quote left open to the end of its paragraph (a quote that goes on in the next
+#: one); guillemets, double and single, either way round (« », » «, » », ‹ ›, › ‹); German quotes
+#: (double and single); Swedish ” ”; CJK corner brackets; curly single quotes and straight single
+#: quotes (British style; an apostrophe inside, as in "can’t", does not close one, nor can one open
+#: after a letter, as in "players'", or before a digit, as in "the '90s"); doubled straight
+#: quotes ('' '' and TeX's `` '').
 _SPEECH = re.compile(
-    r"“[^“”\n]*(?:”|$)|\"[^\"\n]*(?:\"|$)|«[^«»\n]*(?:»|$)|„[^„“”\n]*(?:[“”]|$)"
-    r"|(?<![\w’])‘(?:[^‘’\n]|’(?=\w))*(?:’|$)|‚[^‚‘\n]*(?:‘|$)",
+    r"“[^“”\n]*(?:”|$)|\"[^\"\n]*(?:\"|$)|«[^«»\n]*(?:»|$)|»[^«»\n]*(?:[«»]|$)"
+    r"|‹[^‹›\n]*(?:›|$)|›[^‹›\n]*(?:[‹›]|$)|„[^„“”\n]*(?:[“”]|$)|”[^“”\n]*”"
+    r"|「[^「」\n]*(?:」|$)|『[^『』\n]*(?:』|$)"
+    r"|(?<![\w’])‘(?:[^‘’\n]|’(?=\w))*(?:’|$)|‚[^‚‘\n]*(?:‘|$)"
+    r"|(?:``|'')[^\n]*?(?:''|$)|(?<![\w'’])'(?=[^\W\d_])(?:[^'\n]|'(?=\w))*(?:'(?!\w)|$)",
     re.MULTILINE,
 )
 

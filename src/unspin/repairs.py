@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -27,6 +27,21 @@ class Repair:
     replacement: str
     confidence: float
     rule: str
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Repair:
+        """The repair a :meth:`to_dict` dict describes (also a repair of the CLI's JSON, whose
+        ``line`` and ``col`` are ignored), for replaying stored repairs with :func:`apply_repairs`.
+
+        >>> Repair.from_dict({"start": 3, "end": 9, "found": "stated", "replacement": "said",
+        ...                   "confidence": 0.9, "rule": "x", "line": 1, "col": 4})
+        Repair(start=3, end=9, found='stated', replacement='said', confidence=0.9, rule='x')
+        """
+        try:
+            return cls(int(d["start"]), int(d["end"]), str(d["found"]), str(d["replacement"]),
+                       float(d["confidence"]), str(d["rule"]))
+        except KeyError as e:
+            raise ValueError(f"a repair needs the field {e.args[0]!r}: {dict(d)!r}") from None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (schema ``unspin.analysis/1``, see README)."""
@@ -90,19 +105,24 @@ def splice(text: str, spans: Iterable[Span]) -> str:
     return "".join(out)
 
 
-def apply_repairs(text: str, repairs: Iterable[Repair]) -> str:
-    """Apply ``repairs`` (offsets into ``text``) and return the new text.
+def apply_repairs(text: str, repairs: Iterable[Repair | Mapping[str, Any]]) -> str:
+    """Apply ``repairs`` (offsets into ``text``) and return the new text. A repair may also be
+    given as its JSON dict (:meth:`Repair.to_dict`, or a repair of the CLI's ``--format json``).
 
     Raises ``ValueError`` when a repair's span is not inside ``text`` (or ends before it starts),
     when it does not match ``text`` or when two repairs overlap, instead of silently skipping it,
-    and ``TypeError`` when ``text`` is not a ``str``.
+    and ``TypeError`` when ``text`` is not a ``str`` or a repair is neither a :class:`Repair`
+    nor a dict.
 
     >>> apply_repairs("He stated it.", [Repair(3, 9, "stated", "said", 0.9, "x")])
+    'He said it.'
+    >>> apply_repairs("He stated it.", [{"start": 3, "end": 9, "found": "stated",
+    ...                                  "replacement": "said", "confidence": 0.9, "rule": "x"}])
     'He said it.'
     """
     if not isinstance(text, str):
         raise TypeError(f"apply_repairs takes the text as str, not {type(text).__name__}")
-    ordered = sorted(repairs)
+    ordered = sorted(map(_as_repair, repairs))
     pos = 0
     for r in ordered:
         if not 0 <= r.start <= r.end <= len(text):
@@ -119,3 +139,12 @@ def apply_repairs(text: str, repairs: Iterable[Repair]) -> str:
             )
         pos = r.end
     return splice(text, ordered)
+
+
+def _as_repair(r: object) -> Repair:
+    if isinstance(r, Repair):
+        return r
+    if isinstance(r, Mapping):
+        return Repair.from_dict(r)
+    raise TypeError(f"apply_repairs takes Repair objects or their dicts (Repair.to_dict), "
+                    f"not {type(r).__name__}")
