@@ -426,3 +426,15 @@ def test_warns_when_the_model_learned_from_the_scored_split(
     monkeypatch.setattr(quality, "model_split", lambda: built)
     quality.use_build(None, split)
     assert ("not held-out" in capsys.readouterr().err) is warned
+
+
+def test_hard_wrap_fills_each_line_and_keeps_the_words() -> None:
+    text = "Headline of the story\n\n" + " ".join(["word"] * 40) + " well-known end.\nShort line."
+    wrapped = quality.hard_wrap(text, 30)
+    assert quality.toks(wrapped) == quality.toks(text)  # word-level scores do not see the wrap
+    lines = wrapped.split("\n")
+    assert lines[:2] == ["Headline of the story", ""] and lines[-1] == "Short line."
+    assert all(len(line) <= 30 for line in lines)
+    assert "well-known" in wrapped  # no break inside a hyphenated word
+    with pytest.raises(SystemExit):
+        quality.main(["--wrap", "72", "--vs-score"])
