@@ -82,12 +82,25 @@ def test_mapping_puts_line_breaks_back() -> None:
     assert back("as well as", "and also too").replacement == "and also\r\n  too"
     # fewer words: the line break at the last space
     assert back("as well as before", "and before").replacement == "and\r\n  before"
-    # one word: the line break goes with the words it joined
-    assert back("turn into", "become").replacement == "become"
+    # one word: the line break moves after it, over the blanks before the next word
+    r = back("turn into", "become")
+    assert (r.found, r.replacement) == ("turn\ninto ", "become\n")
+    # ... unless punctuation or the end of the text follows: then the lines join
+    r = back("place where it ended", "end")
+    assert (r.found, r.replacement) == ("place\nwhere it ended", "end")
     # no break inside: the repair as it was
     r = back("then", "and")
     assert (r.found, r.replacement) == ("then", "and")
     assert back("place where", "location where").replacement == "location\nwhere"
+
+
+def test_one_word_for_words_a_break_split_keeps_the_line_count() -> None:
+    text = SPUN + " The troops had\nbeen moving slowly."
+    a = unspin.analyze(text)
+    (r,) = [r for r in a.repairs if "\n" in r.found]
+    assert (r.found, r.replacement) == ("had\nbeen ", "were\n")
+    assert a.text.endswith("The troops were\nmoving slowly.")
+    assert unspin.restore(a.text) == a.text
 
 
 def test_crlf_wrapped_text_keeps_its_line_endings() -> None:

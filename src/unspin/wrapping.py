@@ -8,7 +8,8 @@ line goes on with a lower-case letter: a paragraph, a heading or a list item doe
 case ("bread flour\\n1 1/2 teaspoons" is a list). unspin analyses a view of the text in which
 every soft break, with the blanks around it, is one space, and maps the repairs back to the
 input. Where the text a repair replaces held a line break, the replacement keeps it (in the same
-place when it has as many words, else at its last space), so the text keeps its lines.
+place when it has as many words, else at its last space; after it when it is one word, the repair
+then taking in the blanks before the next word), so the text keeps its lines.
 """
 
 from __future__ import annotations
@@ -50,6 +51,18 @@ class Unwrapped:
         if found == r.found:
             return Repair(start, end, found, r.replacement, r.confidence, r.rule)
         lo, hi = bisect.bisect_left(self.at, r.start), bisect.bisect_left(self.at, r.end)
+        if " " not in r.replacement:
+            # One word for words a break split ("had\nbeen" -> "were"): the break moves to
+            # after it, over the blanks before the next word, as refilling the line would put it
+            # ("they had\nbeen moving" -> "they were\nmoving"); before punctuation or at the
+            # end of the text the lines join.
+            after = end
+            while after < len(original) and original[after] in _BLANKS:
+                after += 1
+            if end < after < len(original) and not original[after].isspace():
+                return Repair(start, after, original[start:after], r.replacement + self.gaps[hi - 1],
+                              r.confidence, r.rule)
+            return Repair(start, end, found, r.replacement, r.confidence, r.rule)
         return Repair(start, end, found, _rewrap(r, self.at[lo:hi], self.gaps[lo:hi]),
                       r.confidence, r.rule)
 
@@ -58,8 +71,6 @@ def _rewrap(r: Repair, at: tuple[int, ...], gaps: tuple[str, ...]) -> str:
     """The replacement of view repair ``r`` with the input's line breaks put back."""
     spaces = [k for k, ch in enumerate(r.found) if ch == " "]
     new_spaces = [k for k, ch in enumerate(r.replacement) if ch == " "]
-    if not new_spaces:
-        return r.replacement  # one word: the line break goes with the words it joined
     out = list(r.replacement)
     if len(new_spaces) == len(spaces):  # word for word: each gap where it was
         by_space = dict(zip((a - r.start for a in at), gaps, strict=True))
