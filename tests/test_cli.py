@@ -752,6 +752,15 @@ def test_find_cut_prefers_paragraphs() -> None:
     assert find_cut(buf, 50, 101) == 102  # never between \r and \n
 
 
+def test_find_cut_prefers_a_line_that_is_no_soft_break() -> None:
+    # hard-wrapped text without blank lines: a line going on in lower case may hold the rest of
+    # a phrase ("for the reason\nthat"), so a line starting otherwise is the better cut
+    buf = bytearray(b"x" * 60 + b"\nHeadline\n" + b"y" * 40 + b" for the reason\n  that " + b"z" * 40)
+    assert find_cut(buf, 50, len(buf) - 1) == 61
+    buf = bytearray(b"x" * 60 + b" a\nb " + b"y" * 40 + b" for the reason\nthat " + b"z" * 40)
+    assert find_cut(buf, 50, len(buf) - 1) == buf.index(b"that")  # only soft breaks: any line
+
+
 def test_locator_across_blocks() -> None:
     import random
 

@@ -74,7 +74,7 @@ def test_mapping_puts_line_breaks_back() -> None:
 
     def back(found: str, replacement: str) -> Repair:
         start = view.text.index(found)
-        r = view.to_input(text, Repair(start, start + len(found), found, replacement, 0.9, "x"))
+        (r,) = view.to_input(text, [Repair(start, start + len(found), found, replacement, 0.9, "x")])
         assert text[r.start : r.end] == r.found
         return r
 
@@ -150,3 +150,34 @@ def test_wrapped_spun_copy_keeps_the_invariants(width: int, eol: str, n: int, in
     a = unspin.analyze(text)
     invariants(text, a, {})
     assert unspin.analyze(a.text).repairs == ()
+
+
+# --- found by a QA pass (session 15) ---
+
+
+@pytest.mark.parametrize("text, opts", [
+    # a repair at a line start whose replacement is not lower case ("6,000"): the lines join
+    ('"Officers advised us the warfare value\nsix,000 lives, and we can\'t\nsleep," a resident stated.',
+     {}),
+    # one word for a phrase split before a name: the break cannot move before the capital
+    (('"Officers advised us the warfare would turn\ninto Russia\'s, and we can\'t\nsleep," a resident '
+      "stated."), {"use_document_model": False}),
+])
+def test_a_repair_never_turns_a_soft_break_hard(text: str, opts: dict) -> None:
+    a = unspin.analyze(text, **opts)
+    assert a.repairs
+    assert unspin.analyze(a.text, **opts).repairs == ()
+    view = unwrap(a.text)
+    repaired_view = unspin.analyze(unwrap(text).text, **opts).text  # type: ignore[union-attr]
+    assert (view.text if view else a.text) == repaired_view
+
+
+def test_a_quotation_goes_on_over_a_line_that_starts_with_a_capital() -> None:
+    text = ("Officers stated the warfare had ended for the reason that troops left the\n"
+            "nation, and individuals within the city mentioned 1000's had fled with out\n"
+            'warning final week. "We requested the\n'
+            "Governor, and she hasn't commented, and the troops wouldn't\n"
+            'return," one resident stated.\n')
+    out = unspin.restore(text)
+    assert "hasn't" in out and "wouldn't" in out
+    assert "officials" in out.lower()  # the narrative is repaired

@@ -11,16 +11,18 @@ Reading
 Streaming
     An input is cut into blocks of at most ``block_size`` bytes (default 1 MiB). Smaller inputs are
     one block, so they are analysed as one document. A longer input is cut at the last paragraph
-    boundary (a blank line) in the second half of the block; failing that at a line break, then
-    after a sentence end, then at whitespace, and only for a run of half a block without any of
-    those at a UTF-8 character boundary. Cuts are never placed inside ``\\r\\n`` or inside a
+    boundary (a blank line) in the second half of the block; failing that at a line break that
+    is no soft break of hard-wrapped text (see :mod:`unspin.wrapping`: the next line does not go
+    on in lower case), then at any line break, then after a sentence end, then at whitespace, and
+    only for a run of half a block without any of those at a UTF-8 character boundary. Cuts are never placed inside ``\\r\\n`` or inside a
     character. Each block is analysed on its own, so a repair can never straddle a cut, memory
     stays bounded whatever the input size, and the document-level evidence (``spin_score``) of a
     streamed input is judged per block of 0.5-1 MiB; the reported ``spin_score`` of such an input
     is the mean of the block scores weighted by block length. (Multi-word phrases are never cut by
-    paragraph, line or sentence cuts; only the last-resort whitespace cut inside one sentence
-    longer than half a block can split one,
-    in which case that phrase is left unrepaired, never damaged.)
+    paragraph, line or sentence cuts, unless a hard-wrapped text has no line break in half a
+    block that does not go on in lower case; only then, or at the last-resort whitespace cut
+    inside one sentence longer than half a block, can a cut split one, in which case that phrase
+    is left unrepaired, never damaged.)
 
 Writing
     Every output file is written to a temporary file in the destination directory and renamed over
@@ -168,6 +170,7 @@ def decode_block(raw: bytes, byte_offset: int = 0, lines_before: int = 0) -> str
 _NL = rb"(?:\r\n|\r(?!\n)|\n)"  # a lone \r is a line break, but never the \r of \r\n
 _CUTS = (
     re.compile(_NL + rb"[ \t\f\v]*" + _NL),  # paragraph: a blank line
+    re.compile(_NL + rb"(?![ \t]*[a-z])"),  # line, not a soft break of hard-wrapped text
     re.compile(_NL),  # line
     re.compile(rb"[.!?](?:[\"')\]]|\xe2\x80[\x99\x9d])*[ \t]+"),  # sentence end
     re.compile(rb"[ \t\f\v]+"),  # whitespace
@@ -194,7 +197,7 @@ def find_cut(buf: bytearray, lo: int, hi: int) -> int:
     """Where to cut ``buf`` (a cut in ``(lo, hi]``; ``buf[hi]`` exists), best boundary first."""
     cut = 0
     has_break = buf.find(b"\n", lo, hi + 1) >= 0 or buf.find(b"\r", lo, hi + 1) >= 0
-    for pattern in _CUTS if has_break else _CUTS[2:]:  # memchr first: skip hopeless scans
+    for pattern in _CUTS if has_break else _CUTS[3:]:  # memchr first: skip hopeless scans
         cut = _last_cut(pattern, buf, lo, hi)
         if cut:
             break

@@ -631,21 +631,34 @@ def _compile_own(found: list[tuple[Any, tuple[Rule, ...]]], disable: frozenset[s
 
 
 _QUOTED = re.compile(r"“[^“”\n]*”|\"[^\"\n]*\"")
+# A line break inside a sentence (after a word or a comma, before a word): a quotation of
+# hard-wrapped text goes on over it, also where the next line starts with a capital (soft breaks
+# before lower case are spaces already, see :mod:`unspin.wrapping`).
+_GOES_ON = r"(?<=[\w,])[ \t]*(?:\r\n|\r|\n)[ \t]*(?=\w)"
+_LINE_END = r"(?=[\r\n]|\Z)"
 #: Quoted speech in every common style, for ``quotes="protect"`` and for contractions: double
 #: quotes, also a quote left open to the end of its paragraph (a quote that goes on in the next
 #: one); guillemets, double and single, either way round (« », » «, » », ‹ ›, › ‹); German quotes
 #: (double and single); Swedish ” ”; CJK corner brackets; curly single quotes and straight single
 #: quotes (British style; an apostrophe inside, as in "can’t", does not close one, nor can one open
 #: after a letter, as in "players'", or before a digit, as in "the '90s"); doubled straight
-#: quotes ('' '' and TeX's `` '').
-_SPEECH = re.compile(
-    r"“[^“”\n]*(?:”|$)|\"[^\"\n]*(?:\"|$)|«[^«»\n]*(?:»|$)|»[^«»\n]*(?:[«»]|$)"
-    r"|‹[^‹›\n]*(?:›|$)|›[^‹›\n]*(?:[‹›]|$)|„[^„“”\n]*(?:[“”]|$)|”[^“”\n]*”"
-    r"|「[^「」\n]*(?:」|$)|『[^『』\n]*(?:』|$)"
-    r"|(?<![\w’])‘(?:[^‘’\n]|’(?=\w))*(?:’|$)|‚[^‚‘\n]*(?:‘|$)"
-    r"|(?:``|'')[^\n]*?(?:''|$)|(?<![\w'’])'(?=[^\W\d_])(?:[^'\n]|'(?=\w))*(?:'(?!\w)|$)",
-    re.MULTILINE,
-)
+#: quotes ('' '' and TeX's `` ''). A quote goes on over a line break inside a sentence.
+_SPEECH = re.compile("|".join([
+    rf"“(?:[^“”\r\n]|{_GOES_ON})*(?:”|{_LINE_END})",
+    rf"\"(?:[^\"\r\n]|{_GOES_ON})*(?:\"|{_LINE_END})",
+    rf"«(?:[^«»\r\n]|{_GOES_ON})*(?:»|{_LINE_END})",
+    rf"»(?:[^«»\r\n]|{_GOES_ON})*(?:[«»]|{_LINE_END})",
+    rf"‹(?:[^‹›\r\n]|{_GOES_ON})*(?:›|{_LINE_END})",
+    rf"›(?:[^‹›\r\n]|{_GOES_ON})*(?:[‹›]|{_LINE_END})",
+    rf"„(?:[^„“”\r\n]|{_GOES_ON})*(?:[“”]|{_LINE_END})",
+    rf"”(?:[^“”\r\n]|{_GOES_ON})*”",
+    rf"「[^「」\r\n]*(?:」|{_LINE_END})",
+    rf"『[^『』\r\n]*(?:』|{_LINE_END})",
+    rf"(?<![\w’])‘(?:[^‘’\r\n]|’(?=\w)|{_GOES_ON})*(?:’|{_LINE_END})",
+    rf"‚(?:[^‚‘\r\n]|{_GOES_ON})*(?:‘|{_LINE_END})",
+    rf"(?:``|'')[^\r\n]*?(?:''|{_LINE_END})",
+    rf"(?<![\w'’])'(?=[^\W\d_])(?:[^'\r\n]|'(?=\w)|{_GOES_ON})*(?:'(?!\w)|{_LINE_END})",
+]))
 
 
 #: The least confidence a repair is made at, whatever ``min_confidence`` asks: a model's "one in a
@@ -727,7 +740,7 @@ def analyze_text(text: str, options: Options) -> Analysis:
     view = unwrap(text)
     if view is not None:  # hard-wrapped: analyse with the soft line breaks read as spaces
         found = analyze_text(view.text, options)
-        repairs = tuple(view.to_input(text, r) for r in found.repairs)
+        repairs = view.to_input(text, found.repairs)
         return Analysis(splice(text, repairs), repairs, found.spin_score)
     current, repairs, spin, confirmed = _passes(text, options)
     # A result is confirmed when the last pass, run on it, found nothing: a new run on it begins
@@ -847,7 +860,7 @@ def candidates(text: str, options: Options) -> list[Repair]:
                         else f"unspin expects str, got {type(text).__name__}")
     view = unwrap(text)
     if view is not None:  # hard-wrapped: see analyze_text
-        return [view.to_input(text, r) for r in candidates(view.text, options)]
+        return [r for c in candidates(view.text, options) for r in view.to_input(text, [c])]
     toks = Tokens(text)
     if not toks.n:
         return []

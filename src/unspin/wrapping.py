@@ -9,13 +9,15 @@ case ("bread flour\\n1 1/2 teaspoons" is a list). unspin analyses a view of the 
 every soft break, with the blanks around it, is one space, and maps the repairs back to the
 input. Where the text a repair replaces held a line break, the replacement keeps it (in the same
 place when it has as many words, else at its last space; after it when it is one word, the repair
-then taking in the blanks before the next word), so the text keeps its lines.
+then taking in the blanks before the next word), so the text keeps its lines; but only before a
+lower-case word, so that every soft break stays soft and a new run reads the result the same way.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .repairs import Repair
@@ -44,41 +46,62 @@ class Unwrapped:
         k = bisect.bisect_left(self.at, x)  # breaks that begin before x lie wholly before it
         return x + self.shifts[k]
 
-    def to_input(self, original: str, r: Repair) -> Repair:
-        """``r``, a repair of the view, as a repair of ``original``."""
-        start, end = self.input_offset(r.start), self.input_offset(r.end)
-        found = original[start:end]
-        if found == r.found:
-            return Repair(start, end, found, r.replacement, r.confidence, r.rule)
-        lo, hi = bisect.bisect_left(self.at, r.start), bisect.bisect_left(self.at, r.end)
-        if " " not in r.replacement:
-            # One word for words a break split ("had\nbeen" -> "were"): the break moves to
-            # after it, over the blanks before the next word, as refilling the line would put it
-            # ("they had\nbeen moving" -> "they were\nmoving"); before punctuation or at the
-            # end of the text the lines join.
-            after = end
-            while after < len(original) and original[after] in _BLANKS:
-                after += 1
-            if end < after < len(original) and not original[after].isspace():
-                return Repair(start, after, original[start:after], r.replacement + self.gaps[hi - 1],
-                              r.confidence, r.rule)
-            return Repair(start, end, found, r.replacement, r.confidence, r.rule)
-        return Repair(start, end, found, _rewrap(r, self.at[lo:hi], self.gaps[lo:hi]),
-                      r.confidence, r.rule)
+    def to_input(self, original: str, repairs: Sequence[Repair]) -> tuple[Repair, ...]:
+        """``repairs`` (sorted, of the view) as repairs of ``original``.
+
+        A soft break stays soft in the result, so a new run reads the result as this run read
+        its input (``restore`` stays idempotent): a line break is put into a replacement only
+        before a lower-case letter, and a repair whose replacement would start a line with
+        anything else (a soft break right before "six,000" -> "6,000") takes that break in and
+        joins the lines.
+        """
+        at, gaps = self.at, self.gaps
+        starts = {self.input_offset(r.start): r.replacement for r in repairs}
+        out = []
+        for r in repairs:
+            start, end = self.input_offset(r.start), self.input_offset(r.end)
+            lo, hi = bisect.bisect_left(at, r.start), bisect.bisect_left(at, r.end)
+            replacement = r.replacement
+            if lo < hi:  # soft breaks inside the found text
+                if " " in replacement:
+                    replacement = _rewrap(r, at[lo:hi], gaps[lo:hi])
+                else:
+                    # One word for words a break split ("had\nbeen" -> "were"): the break
+                    # moves after it, over the blanks before the next word, as refilling the
+                    # line would put it ("they had\nbeen moving" -> "they were\nmoving")
+                    after = end
+                    while after < len(original) and original[after] in _BLANKS:
+                        after += 1
+                    if end < after < len(original) and _starts_lower(starts.get(after, original[after:])):
+                        end, replacement = after, replacement + gaps[hi - 1]
+            if lo and at[lo - 1] + 1 == r.start and not _starts_lower(replacement):
+                start -= len(gaps[lo - 1])  # the line would start with a capital or a digit
+                replacement = " " + replacement
+            out.append(Repair(start, end, original[start:end], replacement, r.confidence, r.rule))
+        return tuple(out)
+
+
+def _starts_lower(text: str) -> bool:
+    return text[:1].islower()
 
 
 def _rewrap(r: Repair, at: tuple[int, ...], gaps: tuple[str, ...]) -> str:
-    """The replacement of view repair ``r`` with the input's line breaks put back."""
+    """The replacement of view repair ``r`` with the input's line breaks put back where a
+    lower-case word follows (each where it was when the replacement has as many words, else
+    the last one at its last such space)."""
     spaces = [k for k, ch in enumerate(r.found) if ch == " "]
     new_spaces = [k for k, ch in enumerate(r.replacement) if ch == " "]
     out = list(r.replacement)
     if len(new_spaces) == len(spaces):  # word for word: each gap where it was
         by_space = dict(zip((a - r.start for a in at), gaps, strict=True))
         for old, new in zip(spaces, new_spaces, strict=True):
-            if old in by_space:
+            if old in by_space and _starts_lower(r.replacement[new + 1 :]):
                 out[new] = by_space[old]
     else:
-        out[new_spaces[-1]] = gaps[-1]
+        for new in reversed(new_spaces):
+            if _starts_lower(r.replacement[new + 1 :]):
+                out[new] = gaps[-1]
+                break
     return "".join(out)
 
 
