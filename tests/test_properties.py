@@ -605,5 +605,7 @@ def test_number_patterns_are_linear_on_long_chains(unit: str) -> None:
     of "1.1.1..." and try the rest of the chain from there was quadratic (17 s for 16 KB)."""
     from unspin.builtin import number_fixes
 
+    # the floor keeps a busy machine's noise on times of a few milliseconds out (a fresh clone
+    # once measured 0.009 s against 0.079 s); the quadratic pattern took seconds at this size
     _assert_linear(lambda text: list(number_fixes(text)), unit * 3000 + " 1.one",
-                   unit * 12000 + " 1.one", repr(unit), floor=0.005)
+                   unit * 12000 + " 1.one", repr(unit), floor=0.025)
