@@ -696,9 +696,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="hard-wrap the spun and clean texts at WIDTH columns before restoring (as "
                          "archives of e-mail or fmt output are); the originals are compared word by word")
     a = ap.parse_args(argv)
+    if a.wrap is not None and a.wrap < 1:
+        ap.error("--wrap takes a width of 1 or more")
+    if a.wrap is not None and a.vs_score:
+        ap.error("--wrap cannot go with --vs-score: score.py reads the texts as they are")
     use_build(a.data, a.split)
-    if a.wrap is not None and (a.wrap < 1 or a.vs_score):
-        ap.error("--wrap takes a width of 1 or more, and score.py cannot wrap (no --vs-score)")
 
     options = engine_options(a.min_confidence, a.table)
     if a.cmd:

@@ -64,7 +64,8 @@ def _name(i: int) -> str:
 def _jsonl_part(records: Any) -> list[str]:
     """A partition as the text of its part file: one JSON object a line, each line ended, and
     nothing for an empty partition (``to_textfiles(last_endline=True)`` would write a lone
-    newline there, which no JSON Lines reader accepts)."""
+    newline there, which no JSON Lines reader accepts). The part is one string, about the size
+    of the partition's records again: keep partitions of a size that fits twice in memory."""
     text = "".join(_dumps(r) + "\n" for r in records)
     return [text] if text else []
 

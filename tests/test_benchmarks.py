@@ -436,5 +436,6 @@ def test_hard_wrap_fills_each_line_and_keeps_the_words() -> None:
     assert lines[:2] == ["Headline of the story", ""] and lines[-1] == "Short line."
     assert all(len(line) <= 30 for line in lines)
     assert "well-known" in wrapped  # no break inside a hyphenated word
-    with pytest.raises(SystemExit):
-        quality.main(["--wrap", "72", "--vs-score"])
+    for args in (["--wrap", "72", "--vs-score"], ["--wrap", "0"]):
+        with pytest.raises(SystemExit):
+            quality.main(args)

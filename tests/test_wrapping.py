@@ -181,3 +181,15 @@ def test_a_quotation_goes_on_over_a_line_that_starts_with_a_capital() -> None:
     out = unspin.restore(text)
     assert "hasn't" in out and "wouldn't" in out
     assert "officials" in out.lower()  # the narrative is repaired
+
+
+def test_a_quotation_goes_on_over_a_line_break_after_a_sentence_end() -> None:
+    """The closing quotation mark of a quotation wrapped after a full stop must not open a new
+    one (a reviewer's find: the contraction inside was repaired, the one in the narrative not)."""
+    text = (SPUN + "\n"
+            '"We left the city at night, and the troops were close.\n'
+            'They wouldn\'t let us stay," a resident stated, and officers\n'
+            "stated it wasn't over.\n")
+    out = unspin.restore(text)
+    assert "They wouldn't let us stay," in out
+    assert "it was not over." in out

@@ -13,16 +13,17 @@ Streaming
     one block, so they are analysed as one document. A longer input is cut at the last paragraph
     boundary (a blank line) in the second half of the block; failing that at a line break that
     is no soft break of hard-wrapped text (see :mod:`unspin.wrapping`: the next line does not go
-    on in lower case), then at any line break, then after a sentence end, then at whitespace, and
-    only for a run of half a block without any of those at a UTF-8 character boundary. Cuts are never placed inside ``\\r\\n`` or inside a
-    character. Each block is analysed on its own, so a repair can never straddle a cut, memory
-    stays bounded whatever the input size, and the document-level evidence (``spin_score``) of a
-    streamed input is judged per block of 0.5-1 MiB; the reported ``spin_score`` of such an input
-    is the mean of the block scores weighted by block length. (Multi-word phrases are never cut by
-    paragraph, line or sentence cuts, unless a hard-wrapped text has no line break in half a
-    block that does not go on in lower case; only then, or at the last-resort whitespace cut
-    inside one sentence longer than half a block, can a cut split one, in which case that phrase
-    is left unrepaired, never damaged.)
+    on in a lower-case ASCII letter), then at any line break, then after a sentence end, then at
+    whitespace, and only for a run of half a block without any of those at a UTF-8 character
+    boundary. Cuts are never placed inside ``\\r\\n`` or inside a character. Each block is analysed
+    on its own, so a repair can never straddle a cut, memory stays bounded whatever the input size,
+    and the document-level evidence (``spin_score``) of a streamed input is judged per block of
+    0.5-1 MiB; the reported ``spin_score`` of such an input is the mean of the block scores
+    weighted by block length. (Multi-word phrases are never cut by paragraph, line or sentence
+    cuts, unless a hard-wrapped text has no line break in half a block that does not go on in
+    lower case; only then, or at the last-resort whitespace cut inside one sentence longer than
+    half a block, can a cut split one, in which case that phrase is left unrepaired, never
+    damaged.)
 
 Writing
     Every output file is written to a temporary file in the destination directory and renamed over

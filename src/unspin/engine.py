@@ -603,17 +603,13 @@ def _compiled_for(options: Options) -> Compiled:
         found = [read_table(options.table) if options.table is not None else ("", default_table())]
         found += [read_table(extra) for extra in options.extra_tables]
         key = (found[0][0], tuple(k for k, _ in found[1:]), options.disable)
-    compiled = _COMPILED_FOR.pop(key, None)  # and put back last: the most recently used
-    if compiled is not None:
-        _COMPILED_FOR[key] = compiled
-        return compiled
     with _COMPILING:  # one thread compiles; the others wait for its result
-        compiled = _COMPILED_FOR.get(key)
+        compiled = _COMPILED_FOR.pop(key, None)
         if compiled is None:
             compiled = _compile_own(found, options.disable)
             while len(_COMPILED_FOR) >= _COMPILED_LIMIT:
-                del _COMPILED_FOR[next(iter(_COMPILED_FOR))]
-            _COMPILED_FOR[key] = compiled
+                del _COMPILED_FOR[next(iter(_COMPILED_FOR))]  # the least recently used
+        _COMPILED_FOR[key] = compiled  # (again) last: the most recently used
     return compiled
 
 
@@ -631,18 +627,23 @@ def _compile_own(found: list[tuple[Any, tuple[Rule, ...]]], disable: frozenset[s
 
 
 _QUOTED = re.compile(r"“[^“”\n]*”|\"[^\"\n]*\"")
-# A line break inside a sentence (after a word or a comma, before a word): a quotation of
-# hard-wrapped text goes on over it, also where the next line starts with a capital (soft breaks
-# before lower case are spaces already, see :mod:`unspin.wrapping`).
-_GOES_ON = r"(?<=[\w,])[ \t]*(?:\r\n|\r|\n)[ \t]*(?=\w)"
+# A line break that is no paragraph break and is not followed by a quotation mark: a quotation
+# goes on over it (hard-wrapped text; soft breaks before lower case are spaces already, see
+# :mod:`unspin.wrapping`). A line that starts with a quotation mark is the next paragraph of a
+# quotation, or another quotation.
+_GOES_ON = r"[ \t]*(?:\r\n|\r|\n)(?![ \t]*[\r\n\"“”„«»‹›‘’‚'`])"
 _LINE_END = r"(?=[\r\n]|\Z)"
+# Words that start with an apostrophe ("'til", "'em", "rock 'n' roll"): no quotation opens there.
+_ELISION = r"(?!(?i:til|em|cause|cos|tis|twas|bout|round|n|s)\b)"
 #: Quoted speech in every common style, for ``quotes="protect"`` and for contractions: double
 #: quotes, also a quote left open to the end of its paragraph (a quote that goes on in the next
 #: one); guillemets, double and single, either way round (« », » «, » », ‹ ›, › ‹); German quotes
 #: (double and single); Swedish ” ”; CJK corner brackets; curly single quotes and straight single
 #: quotes (British style; an apostrophe inside, as in "can’t", does not close one, nor can one open
-#: after a letter, as in "players'", or before a digit, as in "the '90s"); doubled straight
-#: quotes ('' '' and TeX's `` ''). A quote goes on over a line break inside a sentence.
+#: after a letter, as in "players'", or before a digit or an elision, as in "the '90s" and
+#: "'til"); doubled straight quotes ('' '' and TeX's `` ''; not after a digit, as in 12'').
+#: A quotation in double quotes, guillemets or curly single quotes goes on over a line break (see
+#: _GOES_ON); straight single quotes, which elisions make less certain, stop at the line end.
 _SPEECH = re.compile("|".join([
     rf"“(?:[^“”\r\n]|{_GOES_ON})*(?:”|{_LINE_END})",
     rf"\"(?:[^\"\r\n]|{_GOES_ON})*(?:\"|{_LINE_END})",
@@ -656,8 +657,8 @@ _SPEECH = re.compile("|".join([
     rf"『[^『』\r\n]*(?:』|{_LINE_END})",
     rf"(?<![\w’])‘(?:[^‘’\r\n]|’(?=\w)|{_GOES_ON})*(?:’|{_LINE_END})",
     rf"‚(?:[^‚‘\r\n]|{_GOES_ON})*(?:‘|{_LINE_END})",
-    rf"(?:``|'')[^\r\n]*?(?:''|{_LINE_END})",
-    rf"(?<![\w'’])'(?=[^\W\d_])(?:[^'\r\n]|'(?=\w)|{_GOES_ON})*(?:'(?!\w)|{_LINE_END})",
+    rf"(?:``|(?<![\w'’])'')[^\r\n]*?(?:''|{_LINE_END})",
+    rf"(?<![\w'’])'(?=[^\W\d_]){_ELISION}(?:[^'\r\n]|'(?=\w))*(?:'(?!\w)|{_LINE_END})",
 ]))
 
 

@@ -37,11 +37,18 @@ class Repair:
         ...                   "confidence": 0.9, "rule": "x", "line": 1, "col": 4})
         Repair(start=3, end=9, found='stated', replacement='said', confidence=0.9, rule='x')
         """
-        try:
-            return cls(int(d["start"]), int(d["end"]), str(d["found"]), str(d["replacement"]),
-                       float(d["confidence"]), str(d["rule"]))
-        except KeyError as e:
-            raise ValueError(f"a repair needs the field {e.args[0]!r}: {dict(d)!r}") from None
+        kinds: dict[str, tuple[type, ...]] = {
+            "start": (int,), "end": (int,), "found": (str,), "replacement": (str,),
+            "confidence": (int, float), "rule": (str,)}
+        for name, kind in kinds.items():
+            if name not in d:
+                raise ValueError(f"a repair needs the field {name!r}: {dict(d)!r}")
+            value = d[name]
+            if not isinstance(value, kind) or isinstance(value, bool):
+                what = "a number" if len(kind) > 1 else kind[0].__name__
+                raise TypeError(f"a repair's {name!r} must be {what}, not {value!r}")
+        return cls(d["start"], d["end"], d["found"], d["replacement"], float(d["confidence"]),
+                   d["rule"])
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (schema ``unspin.analysis/1``, see README)."""

@@ -26,7 +26,8 @@ from .repairs import Repair
 # it and the letter case are checked in code.
 _BREAK = re.compile(r"(?:\r\n|\r|\n)[ \t]*(?=[^\W\d_])")
 _BLANKS = " \t"
-_NOT_BEFORE = "\r\n-\u2010\u2011\u2013\u2014"
+# A line ending in one of these is no soft break: a hyphenated word, or a dash.
+_NOT_BEFORE = "\r\n-\u00ad\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +39,8 @@ class Unwrapped:
     at: tuple[int, ...]
     #: the input's blanks and line break for each of them
     gaps: tuple[str, ...]
-    #: ``shifts[k]``: input offset minus view offset after the first ``k`` breaks
+    #: ``shifts[k]``: how many characters longer the input is than the view after the first ``k``
+    #: breaks (input offset minus view offset)
     shifts: tuple[int, ...]
 
     def input_offset(self, x: int) -> int:
@@ -56,7 +58,9 @@ class Unwrapped:
         joins the lines.
         """
         at, gaps = self.at, self.gaps
-        starts = {self.input_offset(r.start): r.replacement for r in repairs}
+        # what each repair puts where it starts in the input: a break moved after a one-word
+        # replacement must land before a lower-case word, which may be the next repair's
+        next_word = {self.input_offset(r.start): r.replacement for r in repairs}
         out = []
         for r in repairs:
             start, end = self.input_offset(r.start), self.input_offset(r.end)
@@ -66,19 +70,28 @@ class Unwrapped:
                 if " " in replacement:
                     replacement = _rewrap(r, at[lo:hi], gaps[lo:hi])
                 else:
-                    # One word for words a break split ("had\nbeen" -> "were"): the break
-                    # moves after it, over the blanks before the next word, as refilling the
-                    # line would put it ("they had\nbeen moving" -> "they were\nmoving")
-                    after = end
-                    while after < len(original) and original[after] in _BLANKS:
-                        after += 1
-                    if end < after < len(original) and _starts_lower(starts.get(after, original[after:])):
-                        end, replacement = after, replacement + gaps[hi - 1]
+                    end, replacement = _break_after(original, end, replacement, gaps[hi - 1],
+                                                    next_word)
             if lo and at[lo - 1] + 1 == r.start and not _starts_lower(replacement):
                 start -= len(gaps[lo - 1])  # the line would start with a capital or a digit
                 replacement = " " + replacement
             out.append(Repair(start, end, original[start:end], replacement, r.confidence, r.rule))
         return tuple(out)
+
+
+def _break_after(original: str, end: int, word: str, gap: str,
+                 next_word: dict[int, str]) -> tuple[int, str]:
+    """(end, replacement) of a one-word replacement ``word`` for words that the soft break
+    ``gap`` split ("had\nbeen" -> "were"), ending at input offset ``end``: the break moves after
+    it, over the blanks before the next word, as refilling the line would put it ("they
+    had\nbeen moving" -> "they were\nmoving"), if that word is in lower case; else the lines
+    join."""
+    after = end
+    while after < len(original) and original[after] in _BLANKS:
+        after += 1
+    if end < after < len(original) and _starts_lower(next_word.get(after, original[after:])):
+        return after, word + gap
+    return end, word
 
 
 def _starts_lower(text: str) -> bool:
@@ -114,11 +127,11 @@ def unwrap(text: str) -> Unwrapped | None:
     shifts: list[int] = [0]
     pieces: list[str] = []
     pos = 0  # input offset copied up to
-    shift = 0  # view offset minus input offset
+    shift = 0  # input offset minus view offset
     for m in _BREAK.finditer(text):
         end = m.end()
         start = m.start()
-        while start > pos and text[start - 1] in _BLANKS:
+        while start and text[start - 1] in _BLANKS:  # (text[pos] is a letter: it stops there)
             start -= 1
         if start == 0 or text[start - 1] in _NOT_BEFORE:
             continue  # a blank line, the text's start, or a word hyphenated at the line end
@@ -126,10 +139,10 @@ def unwrap(text: str) -> Unwrapped | None:
             continue
         pieces.append(text[pos:start])
         pieces.append(" ")
-        at.append(start + shift)
+        at.append(start - shift)
         gaps.append(text[start:end])
-        shift += 1 - (end - start)
-        shifts.append(-shift)
+        shift += end - start - 1
+        shifts.append(shift)
         pos = end
     if not at:
         return None
