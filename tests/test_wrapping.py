@@ -32,6 +32,8 @@ def test_text_without_soft_breaks_has_no_view() -> None:
     assert unwrap("a list:\n1 1/2 cups flour\n2 eggs") is None  # digits: list items
     assert unwrap("a well-\nknown case and a dash —\nthen more") is None  # hyphen and dash ends
     assert unwrap("\nstarts with a break") is None
+    for blank in ("\f", "\v", "\u00a0", " \t "):  # a page break or a line of blanks
+        assert unwrap(f"end of a page\n{blank}\nnext page") is None, repr(blank)
 
 
 def test_view_maps_offsets_back() -> None:

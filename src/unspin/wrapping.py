@@ -25,7 +25,7 @@ from .repairs import Repair
 # A line break (\r\n, \r or \n) with the blanks after it, before a letter; the blanks before
 # it and the letter case are checked in code.
 _BREAK = re.compile(r"(?:\r\n|\r|\n)[ \t]*(?=[^\W\d_])")
-_BLANKS = " \t"
+_BLANKS = " \t\f\v\u00a0"  # a line of these alone is a blank line
 # A line ending in one of these is no soft break: a hyphenated word, or a dash.
 _NOT_BEFORE = "\r\n-\u00ad\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
 
