@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import json
+import textwrap
 
 import pytest
 
@@ -637,3 +638,63 @@ def test_the_cache_of_compiled_tables_holds_under_threads(monkeypatch) -> None:
     for _ in range(100):
         engine._compiled_for(opts[-1])
     assert len(compiled) <= 1
+
+
+# --- found by a QA pass on quoted speech (session 15) ---
+
+_PRE = ("Officers stated the warfare had ended for the reason that troops left the nation, and "
+        "individuals within the city mentioned 1000's had fled with out warning final week. The "
+        "preventing continued close to the border, officers advised reporters.")
+
+
+_WRAPPED_PRE = textwrap.fill(_PRE, 72)  # hard-wrapped text is wrapped throughout
+
+
+def _after_pre(text: str, **opts) -> list[tuple[str, str]]:
+    return [(r.found, r.replacement) for r in unspin.analyze(text, **opts).repairs
+            if r.start > len(_PRE) + 5]
+
+
+def test_a_stray_closing_quote_costs_no_exponential_time(require_engine) -> None:
+    import time
+
+    text = ("Officers stated the warfare had ended for the reason that troops left the nation.\n"
+            "It isn’t over,” he said.  \n" + "".join(f"Line {i} of the statement.  \n" for i in range(40)))
+    t0 = time.perf_counter()
+    unspin.analyze(text, quotes="protect")
+    assert time.perf_counter() - t0 < 5  # it took minutes at 16 lines (backtracking)
+
+
+@pytest.mark.parametrize("text, kept, repaired", [
+    # a plural possessive inside British single quotes closes no quotation
+    (_PRE + "\n\n‘We’re the nation’s best and the players’ union can’t lose,’ the coach said. "
+     "The ministry wasn’t available.", ["can’t"], ["wasn’t"]),
+    # an elision at the start of a wrapped line inside a quotation ends no quotation
+    (_WRAPPED_PRE + "\n\n\"Prices were higher in the\n'90s, but now it isn't over and we can't leave,\" "
+     "the general said. The ministry wasn't available and the report doesn't say more.\n",
+     ["isn't", "can't"], ["wasn't", "doesn't"]),
+    # TeX quotes go on over a line break, and their closing marks open no quotation
+    (_WRAPPED_PRE + "\n\n``We have to stay until the job is done, and we can't walk away from\n"
+     "Washington's allies now, because it isn't over and the troops won't leave,'' the\n"
+     "general said. The ministry wasn't available and the report doesn't say more.\n",
+     ["can't", "isn't", "won't"], ["wasn't", "doesn't"]),
+    # a quotation left open in text with a paragraph a line stops at its line end
+    (_PRE + "\n\"We can't stop now, the general said, because the people of this country have "
+     "waited long enough for the troops to come home and they will not wait any longer.\n"
+     "The ministry wasn't available and the report doesn't say more about what comes next in "
+     "the negotiations, which resume on Monday in the capital of the neighbouring country.\n",
+     ["can't"], ["wasn't", "doesn't"]),
+    # more elisions open no quotation
+    (_PRE + " Voters in the 'burbs weren't convinced and the ministry wasn't available.", [],
+     ["weren't", "wasn't"]),
+    # contractions of learned rows of another family are kept in quotes too
+    (_PRE + " ‘I’ll stay here and I’ve told them so,’ she said. The mayor wasn't available.",
+     ["I’ll", "I’ve"], ["wasn't"]),
+])
+def test_contractions_in_quoted_speech_layouts(text: str, kept: list[str], repaired: list[str],
+                                               require_engine) -> None:
+    found = [f for f, _ in _after_pre(text, min_confidence=0.2)]
+    for word in kept:
+        assert word not in found, (word, found)
+    for word in repaired:
+        assert word in found, (word, found)

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import bisect
+import contextvars
 import functools
 import math
 import re
@@ -627,39 +628,60 @@ def _compile_own(found: list[tuple[Any, tuple[Rule, ...]]], disable: frozenset[s
 
 
 _QUOTED = re.compile(r"“[^“”\n]*”|\"[^\"\n]*\"")
-# A line break that is no paragraph break and is not followed by a quotation mark: a quotation
-# goes on over it (hard-wrapped text; soft breaks before lower case are spaces already, see
-# :mod:`unspin.wrapping`). A line that starts with a quotation mark is the next paragraph of a
-# quotation, or another quotation.
-_GOES_ON = r"[ \t]*(?:\r\n|\r|\n)(?![ \t]*[\r\n\"“”„«»‹›‘’‚'`])"
+# A line break that is no paragraph break, where the next line does not start with a quotation
+# mark of the same kind (the next paragraph of a quotation, or another one): in hard-wrapped text
+# a quotation goes on over it (soft breaks before lower case are spaces already, see
+# :mod:`unspin.wrapping`). Only the line break itself: the blanks around it are the quotation's
+# own characters, so no text can be matched two ways (no exponential backtracking).
+_DOUBLE_MARKS = "\"“”„«»‹›`"
+_SINGLE_MARKS = "'‘’‚`"
+_GOES_ON_DOUBLE = rf"(?:\r\n|\r|\n)(?![ \t]*[\r\n{_DOUBLE_MARKS}])"
+_GOES_ON_SINGLE = rf"(?:\r\n|\r|\n)(?![ \t]*[\r\n{_SINGLE_MARKS}])"
 _LINE_END = r"(?=[\r\n]|\Z)"
 # Words that start with an apostrophe ("'til", "'em", "rock 'n' roll"): no quotation opens there.
-_ELISION = r"(?!(?i:til|em|cause|cos|tis|twas|bout|round|n|s)\b)"
+_ELISION = (r"(?!(?i:til|till|em|cause|cos|cuz|tis|twas|twere|bout|round|n|s|burbs|nam|bama|"
+            r"nuff|fraid|kay|sup)\b)")
+# A plural possessive inside single quotes ("the players’ union") closes no quotation.
+_POSSESSIVE = r"(?<=[sS])[’'](?=[ \t][^\W\d_])"
+
+
+def _speech_pattern(double: str, single: str) -> re.Pattern[str]:
+    """:data:`_SPEECH` with quotations going on over the line breaks ``double`` and ``single``
+    match (an empty pattern where they stop at the line end)."""
+    d = f"|{double}" if double else ""
+    s = f"|{single}" if single else ""
+    return re.compile("|".join([
+        rf"“(?:[^“”\r\n]{d})*(?:”|{_LINE_END})",
+        rf"\"(?:[^\"\r\n]{d})*(?:\"|{_LINE_END})",
+        rf"«(?:[^«»\r\n]{d})*(?:»|{_LINE_END})",
+        rf"»(?:[^«»\r\n]{d})*(?:[«»]|{_LINE_END})",
+        rf"‹(?:[^‹›\r\n]{d})*(?:›|{_LINE_END})",
+        rf"›(?:[^‹›\r\n]{d})*(?:[‹›]|{_LINE_END})",
+        rf"„(?:[^„“”\r\n]{d})*(?:[“”]|{_LINE_END})",
+        r"”[^“”\r\n]*”",
+        rf"「[^「」\r\n]*(?:」|{_LINE_END})",
+        rf"『[^『』\r\n]*(?:』|{_LINE_END})",
+        rf"(?<![\w’])‘(?:[^‘’\r\n]|’(?=\w)|{_POSSESSIVE}{s})*(?:’|{_LINE_END})",
+        rf"‚(?:[^‚‘\r\n]{s})*(?:‘|{_LINE_END})",
+        rf"(?:``|(?<![\w'’])'')(?:[^'\r\n]|'(?!'){s})*(?:''|{_LINE_END})",
+        (rf"(?<![\w'’])'(?=[^\W\d_]){_ELISION}(?:[^'\r\n]|'(?=\w)|{_POSSESSIVE}{s})*"
+         rf"(?:'(?!\w)|{_LINE_END})"),
+    ]))
+
+
 #: Quoted speech in every common style, for ``quotes="protect"`` and for contractions: double
 #: quotes, also a quote left open to the end of its paragraph (a quote that goes on in the next
 #: one); guillemets, double and single, either way round (« », » «, » », ‹ ›, › ‹); German quotes
-#: (double and single); Swedish ” ”; CJK corner brackets; curly single quotes and straight single
-#: quotes (British style; an apostrophe inside, as in "can’t", does not close one, nor can one open
-#: after a letter, as in "players'", or before a digit or an elision, as in "the '90s" and
-#: "'til"); doubled straight quotes ('' '' and TeX's `` ''; not after a digit, as in 12'').
-#: A quotation in double quotes, guillemets or curly single quotes goes on over a line break (see
-#: _GOES_ON); straight single quotes, which elisions make less certain, stop at the line end.
-_SPEECH = re.compile("|".join([
-    rf"“(?:[^“”\r\n]|{_GOES_ON})*(?:”|{_LINE_END})",
-    rf"\"(?:[^\"\r\n]|{_GOES_ON})*(?:\"|{_LINE_END})",
-    rf"«(?:[^«»\r\n]|{_GOES_ON})*(?:»|{_LINE_END})",
-    rf"»(?:[^«»\r\n]|{_GOES_ON})*(?:[«»]|{_LINE_END})",
-    rf"‹(?:[^‹›\r\n]|{_GOES_ON})*(?:›|{_LINE_END})",
-    rf"›(?:[^‹›\r\n]|{_GOES_ON})*(?:[‹›]|{_LINE_END})",
-    rf"„(?:[^„“”\r\n]|{_GOES_ON})*(?:[“”]|{_LINE_END})",
-    rf"”(?:[^“”\r\n]|{_GOES_ON})*”",
-    rf"「[^「」\r\n]*(?:」|{_LINE_END})",
-    rf"『[^『』\r\n]*(?:』|{_LINE_END})",
-    rf"(?<![\w’])‘(?:[^‘’\r\n]|’(?=\w)|{_GOES_ON})*(?:’|{_LINE_END})",
-    rf"‚(?:[^‚‘\r\n]|{_GOES_ON})*(?:‘|{_LINE_END})",
-    rf"(?:``|(?<![\w'’])'')[^\r\n]*?(?:''|{_LINE_END})",
-    rf"(?<![\w'’])'(?=[^\W\d_]){_ELISION}(?:[^'\r\n]|'(?=\w))*(?:'(?!\w)|{_LINE_END})",
-]))
+#: (double and single); Swedish ” ” (within a line); CJK corner brackets; curly single quotes and
+#: straight single quotes (British style; an apostrophe inside, as in "can’t", or after a plural,
+#: as in "the players’ union", does not close one, nor can one open after a letter, as in
+#: "players'", or before a digit or an elision, as in "the '90s" and "'til"); doubled straight
+#: quotes ('' '' and TeX's `` ''; not after a digit, as in 12''). In hard-wrapped text (see
+#: :func:`_speech_spans`) a quotation goes on over a line break (see _GOES_ON_DOUBLE).
+_SPEECH = _speech_pattern("", "")
+_SPEECH_WRAPPED = _speech_pattern(_GOES_ON_DOUBLE, _GOES_ON_SINGLE)
+#: Lines longer than this are paragraphs, not the lines of hard-wrapped text.
+_WRAP_WIDTH = 100
 
 
 #: The least confidence a repair is made at, whatever ``min_confidence`` asks: a model's "one in a
@@ -680,9 +702,44 @@ def _quoted_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _QUOTED.finditer(text)]
 
 
+_CONTRACTED_WORD = re.compile(r"[^\W_]+['’](?:ve|ll|d|re|m)|[^\W_]+n['’]t", re.IGNORECASE)
+
+
+@functools.cache
+def _expands(spun: str, original: str, family: str) -> bool:
+    return family == "contraction" or (
+        _CONTRACTED_WORD.fullmatch(spun) is not None and len(original.split()) == 2)
+
+
+def expands_contraction(rule: Rule) -> bool:
+    """Does ``rule`` expand a contraction ("isn't" -> "is not", also a learned row of the name
+    family such as "i'll" -> "i will")? Never done inside quoted speech."""
+    return _expands(rule.spun, rule.original, rule.family)
+
+
+def _short_lines(text: str) -> bool:
+    """Is ``text`` hard-wrapped: several lines, three in four of them at most 100 characters?"""
+    if "\n" not in text and "\r" not in text:
+        return False
+    lines = [len(x) for x in text.splitlines() if x.strip()]
+    return len(lines) > 1 and sum(n > _WRAP_WIDTH for n in lines) * 4 <= len(lines)
+
+
+#: Whether the text being analysed is hard-wrapped, set while its view (soft breaks as spaces,
+#: so longer lines) is analysed; None when the text is analysed as it is.
+_WRAPPED: contextvars.ContextVar[bool | None] = contextvars.ContextVar("unspin_wrapped",
+                                                                       default=None)
+
+
 def _speech_spans(text: str) -> list[tuple[int, int]]:
-    """Quoted speech in every common style (see :data:`_SPEECH`), for ``quotes="protect"``."""
-    return [m.span() for m in _SPEECH.finditer(text)]
+    """Quoted speech in every common style (see :data:`_SPEECH`), for ``quotes="protect"`` and
+    contractions. In hard-wrapped text (see :func:`_short_lines`) a quotation goes on over a line
+    break that is no paragraph break; in text with a paragraph a line, a quotation left open
+    stops at the line end, as the next paragraph may be narrative."""
+    wrapped = _WRAPPED.get()
+    if wrapped is None:
+        wrapped = _short_lines(text)
+    return [m.span() for m in (_SPEECH_WRAPPED if wrapped else _SPEECH).finditer(text)]
 
 
 def _document_spin(
@@ -740,7 +797,11 @@ def analyze_text(text: str, options: Options) -> Analysis:
         raise TypeError(f"unspin expects str, got {type(text).__name__}")
     view = unwrap(text)
     if view is not None:  # hard-wrapped: analyse with the soft line breaks read as spaces
-        found = analyze_text(view.text, options)
+        token = _WRAPPED.set(_short_lines(text))  # the view's lines are no longer the text's
+        try:
+            found = analyze_text(view.text, options)
+        finally:
+            _WRAPPED.reset(token)
         repairs = view.to_input(text, found.repairs)
         return Analysis(splice(text, repairs), repairs, found.spin_score)
     current, repairs, spin, confirmed = _passes(text, options)
@@ -861,7 +922,12 @@ def candidates(text: str, options: Options) -> list[Repair]:
                         else f"unspin expects str, got {type(text).__name__}")
     view = unwrap(text)
     if view is not None:  # hard-wrapped: see analyze_text
-        return [r for c in candidates(view.text, options) for r in view.to_input(text, [c])]
+        token = _WRAPPED.set(_short_lines(text))
+        try:
+            cands = candidates(view.text, options)
+        finally:
+            _WRAPPED.reset(token)
+        return [r for c in cands for r in view.to_input(text, [c])]
     toks = Tokens(text)
     if not toks.n:
         return []
@@ -1024,16 +1090,16 @@ def _analyze_once(text: str, options: Options) -> Analysis:
         for c in cands:
             i, j, e, conf = c
             if quote_of.find(1, i, j) >= 0:
-                if e.rule.family == "contraction":
+                if expands_contraction(e.rule):
                     continue  # contractions are honest in quoted speech
                 c = (i, j, e, conf * quote_factor)
             kept.append(c)
         cands = kept
-    if any(c[2].rule.family == "contraction" for c in cands):
+    if any(expands_contraction(c[2].rule) for c in cands):
         # nor in quoted speech of any other style (‘...’, «...», a quote open to the paragraph end)
         speech_of = _quote_mask(t_starts, _speech_spans(text))
         cands = [c for c in cands
-                 if c[2].rule.family != "contraction" or speech_of.find(1, c[0], c[1]) < 0]
+                 if not expands_contraction(c[2].rule) or speech_of.find(1, c[0], c[1]) < 0]
     chosen = _decode(cands, toks.n, threshold(options))
     repairs: list[Repair] = []
     cases, gaps = toks.cases, toks.gaps
