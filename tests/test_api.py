@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import collections
+import contextlib
 import dataclasses
 import json
+import sys
 import textwrap
+from collections.abc import Iterator
 
 import pytest
 
@@ -404,7 +407,6 @@ def test_scores_do_not_depend_on_the_hash_seed() -> None:
     worker processes did not compare equal."""
     import os
     import subprocess
-    import sys
     from pathlib import Path
 
     src = str(Path(unspin.__file__).resolve().parents[1])
@@ -509,10 +511,20 @@ def test_apostrophes_in_narrative_open_no_quotation(require_engine) -> None:
         assert out.endswith("was not" + tail) and "wasn't" not in out, out  # narrative: repaired
 
 
+@contextlib.contextmanager
+def _switching_often(interval: float) -> Iterator[None]:
+    """Threads switch every ``interval`` seconds meanwhile, so that races show."""
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(interval)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(old)
+
+
 def test_threads_get_the_results_of_one_thread() -> None:
     """The first use of a phrase unpacks it; other threads must never see it half unpacked (a QA
     pass saw TypeErrors with a short switch interval: 8 threads meeting each phrase at once)."""
-    import sys
     import threading
 
     from unspin import engine
@@ -524,9 +536,7 @@ def test_threads_get_the_results_of_one_thread() -> None:
     engine._default_compiled.cache_clear()  # a fresh table: no phrase unpacked yet
     errors: list[BaseException] = []
     results: dict[tuple[int, int], unspin.Analysis] = {}
-    old_interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-5)
-    try:
+    with _switching_often(1e-5):
         for i, text in enumerate(texts):
             barrier = threading.Barrier(8)
 
@@ -542,8 +552,6 @@ def test_threads_get_the_results_of_one_thread() -> None:
                 t.start()
             for t in threads:
                 t.join()
-    finally:
-        sys.setswitchinterval(old_interval)
     assert not errors, errors[:1]
     for i, text in enumerate(texts):
         expected = unspin.analyze(text, use_document_model=False)
@@ -584,7 +592,6 @@ def test_a_table_of_your_own_compiles_once_per_process(monkeypatch, tmp_path) ->
 def test_the_cache_of_compiled_tables_holds_under_threads(monkeypatch) -> None:
     """Lookups, moves to most recent and evictions from many threads at once (a reviewer saw
     RuntimeError and KeyError, and tables compiled again, when the lookup ran outside the lock)."""
-    import sys
     import threading
 
     from unspin import engine
@@ -617,9 +624,7 @@ def test_the_cache_of_compiled_tables_holds_under_threads(monkeypatch) -> None:
             except BaseException as e:  # noqa: BLE001
                 errors.append(e)
 
-    old_interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    try:
+    with _switching_often(1e-6):
         hitters = [threading.Thread(target=hitter, args=(opts[k],)) for k in range(4)]
         missers = [threading.Thread(target=misser, args=(k,)) for k in range(4)]
         for t in hitters + missers:
@@ -629,8 +634,6 @@ def test_the_cache_of_compiled_tables_holds_under_threads(monkeypatch) -> None:
         stop.set()
         for t in hitters:
             t.join()
-    finally:
-        sys.setswitchinterval(old_interval)
     assert not errors, errors[:3]
     assert len(engine._COMPILED_FOR) == engine._COMPILED_LIMIT
     # one hitter alone on a cached configuration compiles nothing

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import bisect
+import contextlib
 import contextvars
 import functools
 import math
@@ -731,6 +732,25 @@ _WRAPPED: contextvars.ContextVar[bool | None] = contextvars.ContextVar("unspin_w
                                                                        default=None)
 
 
+@contextlib.contextmanager
+def _wrapped_as(text: str) -> Iterator[None]:
+    """While the view of ``text`` is analysed: whether ``text`` itself is hard-wrapped (the
+    view's lines, with soft breaks joined, are no longer the text's)."""
+    token = _WRAPPED.set(_short_lines(text))
+    try:
+        yield
+    finally:
+        _WRAPPED.reset(token)
+
+
+def _require_str(text: object) -> None:
+    """A clear ``TypeError`` for input that is not ``str`` (``bytes`` above all)."""
+    if isinstance(text, bytes | bytearray | memoryview):
+        raise TypeError(BYTES_ERROR)
+    if not isinstance(text, str):
+        raise TypeError(f"unspin expects str, got {type(text).__name__}")
+
+
 def _speech_spans(text: str) -> list[tuple[int, int]]:
     """Quoted speech in every common style (see :data:`_SPEECH`), for ``quotes="protect"`` and
     contractions. In hard-wrapped text (see :func:`_short_lines`) a quotation goes on over a line
@@ -791,17 +811,11 @@ def analyze_text(text: str, options: Options) -> Analysis:
     The result is a fixpoint: repairs are re-examined on the repaired text, and what a later pass
     changes is folded into the repairs of the input, so ``restore(restore(x)) == restore(x)``.
     """
-    if isinstance(text, bytes | bytearray | memoryview):
-        raise TypeError(BYTES_ERROR)
-    if not isinstance(text, str):
-        raise TypeError(f"unspin expects str, got {type(text).__name__}")
+    _require_str(text)
     view = unwrap(text)
     if view is not None:  # hard-wrapped: analyse with the soft line breaks read as spaces
-        token = _WRAPPED.set(_short_lines(text))  # the view's lines are no longer the text's
-        try:
+        with _wrapped_as(text):
             found = analyze_text(view.text, options)
-        finally:
-            _WRAPPED.reset(token)
         repairs = view.to_input(text, found.repairs)
         return Analysis(splice(text, repairs), repairs, found.spin_score)
     current, repairs, spin, confirmed = _passes(text, options)
@@ -917,16 +931,11 @@ def _chained(base: list[Repair], later: list[Repair]) -> list[tuple[Repair, Repa
 def candidates(text: str, options: Options) -> list[Repair]:
     """Every repair the table proposes for ``text`` before overlaps are resolved and before the
     ``min_confidence`` threshold, for inspection and tests (one pass, no built-in repairs)."""
-    if not isinstance(text, str):
-        raise TypeError(BYTES_ERROR if isinstance(text, bytes | bytearray | memoryview)
-                        else f"unspin expects str, got {type(text).__name__}")
+    _require_str(text)
     view = unwrap(text)
     if view is not None:  # hard-wrapped: see analyze_text
-        token = _WRAPPED.set(_short_lines(text))
-        try:
+        with _wrapped_as(text):
             cands = candidates(view.text, options)
-        finally:
-            _WRAPPED.reset(token)
         return [r for c in cands for r in view.to_input(text, [c])]
     toks = Tokens(text)
     if not toks.n:
