@@ -429,3 +429,16 @@ def test_a_number_in_words_is_repaired_whole_or_not_at_all() -> None:
     assert list(number_fixes("$four\u00a0hundred,000")) == []
     assert [f.replacement for f in number_fixes("$four hundred,000")] == ["400,000"]
     assert [f.replacement for f in number_fixes("$three million")] == ["3"]
+
+
+def test_quotation_spans_tried_from_opening_marks_match_finditer() -> None:
+    from unspin.engine import _SPEECH, _SPEECH_WRAPPED, _spans_from_marks
+
+    rng = random.Random(5)
+    alphabet = "ab sS\n\r\t.,'’‘‚“”„\"«»‹›「」『』`90"
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60))) for _ in range(4000)]
+    texts += ["He said ‘the players’ union can’t’ and ''no'' in the '90s, 'til “x\ny” «z»."]
+    for pattern in (_SPEECH, _SPEECH_WRAPPED):
+        for text in texts:
+            assert _spans_from_marks(pattern, text) == [m.span() for m in pattern.finditer(text)], (
+                repr(text))

@@ -759,7 +759,28 @@ def _speech_spans(text: str) -> list[tuple[int, int]]:
     wrapped = _WRAPPED.get()
     if wrapped is None:
         wrapped = _short_lines(text)
-    return [m.span() for m in (_SPEECH_WRAPPED if wrapped else _SPEECH).finditer(text)]
+    return _spans_from_marks(_SPEECH_WRAPPED if wrapped else _SPEECH, text)
+
+
+#: Every quotation of :data:`_SPEECH` starts with one of these characters.
+_OPENING_MARK = re.compile("[“\"«»‹›„”「『‘‚`']")
+
+
+def _spans_from_marks(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    """``[m.span() for m in pattern.finditer(text)]`` for a pattern whose matches all start
+    with an :data:`_OPENING_MARK`, tried only there (the pattern's fourteen branches tried at
+    every character took about 20 times as long; tests/test_fast_paths.py compares the two)."""
+    spans = []
+    pos = 0
+    search, match = _OPENING_MARK.search, pattern.match
+    while (mark := search(text, pos)) is not None:
+        m = match(text, mark.start())  # (a lookbehind still sees the text before it)
+        if m is None:
+            pos = mark.start() + 1
+        else:
+            spans.append(m.span())
+            pos = m.end()
+    return spans
 
 
 def _document_spin(
