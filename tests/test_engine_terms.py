@@ -70,7 +70,10 @@ def _reference_scores(
               + w[12] * general.right_gain(right, e.spun, e.original))
         total = sum(counter[x] for x in compiled.siblings[e.original])
         d_s = counter[e.spun_text]
-        z = e.base[ci] + lt + rt + w[9] * math.log1p(total - d_s) + w[10] * math.log1p(d_s - 1)
+        own = sum(counter[x] for x in compiled.siblings.get(e.spun, ())
+                  if x != e.spun_text and x != e.original_text)
+        z = (e.base[ci] + lt + rt + w[9] * math.log1p(total - d_s)
+             + (w[10] * math.log1p(d_s - 1) + w[13] * math.log1p(own)))
         conf = 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
         out.append((c.i, c.j, e.index, conf))
     return out

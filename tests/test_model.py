@@ -15,7 +15,8 @@ TEXT = (
     "The warfare within the region has lasted greater than two years, officers stated on Monday. "
     "Individuals had been compelled from their houses, and the nation's authorities stated it "
     "would assist households rebuild for the reason that flooding ended. However the preventing "
-    "continued close to the border, the Related Press advised reporters."
+    "continued close to the border, the Related Press advised reporters. A firm close to the "
+    "company declined to remark."
 )
 
 
@@ -28,6 +29,7 @@ def test_engine_scores_match_features() -> None:
     keys = [t.key for t in toks]
     found = [(c.i, c.j, c.entry.spun) for c in cands]
     counter = phrase_counter(keys, list(dict.fromkeys(found)))
+    own_counts = []
     for c in cands:
         e = c.entry
         case = span_case(toks, c.i, c.j)
@@ -37,10 +39,14 @@ def test_engine_scores_match_features() -> None:
         left, right = neighbours(TEXT, toks, c.i, c.j)
         seen = (*model.seen_side(e.spun_text, e.original_text, "<", left),
                 *model.seen_side(e.spun_text, e.original_text, ">", right))
+        counts = doc_counts(counter, compiled.siblings[e.original], e.spun_text,
+                            compiled.siblings.get(e.spun, ()), e.original_text)
+        own_counts.append(counts[2])
         feats = features(model.context, prior, evidence, e.spun, e.original, left, right, seen,
-                         doc_counts(counter, compiled.siblings[e.original], e.spun_text), model.general)
+                         counts, model.general)
         expected = combine(model.combiner, feats)
         assert math.isclose(c.confidence, expected, rel_tol=1e-9, abs_tol=1e-12), (e.rule.id, left, right)
+    assert any(own_counts)  # the spun form's own group is counted somewhere in the text
 
 
 @pytest.mark.parametrize("case", ["l", "c", "s", "u"])

@@ -270,7 +270,8 @@ def build(corpus: Path, repo: Path, min_count: int, split: str = "all", out: Pat
                     os_ = " ".join(o) + "\t"
                     seen = (other.side[kl], other.side[os_ + kl], other.side[kr], other.side[os_ + kr])
                     X.append(features(ctx, prior_of(other, s, o, case), ev[(s, o)], s, o, left, right,
-                                      seen, doc_counts(counter, sibs[o], " ".join(s)), general))
+                                      seen, doc_counts(counter, sibs[o], " ".join(s), sibs.get(s, ()),
+                                                                  " ".join(o)), general))
                     y.append(1.0 if truth == o else 0.0)
                     sw.append(weight_of(d.name))
     Xa, ya = np.array(X), np.array(y)

@@ -136,8 +136,8 @@ class Compiled:
     # what scoring needs of the model the table was compiled against (the engine does not load
     # the whole model when the compiled table comes from the cache)
     model: ScoringModel
-    # entry index -> (entry, its original's siblings)
-    by_index: list[tuple[Entry, tuple[str, ...]]]
+    # entry index -> (entry, its original's siblings, its spun form's own siblings: see _own_group)
+    by_index: list[tuple[Entry, tuple[str, ...], tuple[str, ...]]]
 
 
 class ScoringModel(NamedTuple):
@@ -203,7 +203,7 @@ def compile_rules(
     pairs = frozenset((r.spun.lower(), r.original.lower()) for r in rules)
     starts = _trie(entries)
     # in the order the entries were numbered
-    by_index = [(e, sibs[e.original]) for v in entries.values() for e in v]
+    by_index = [(e, sibs[e.original], _own_group(e, sibs)) for v in entries.values() for e in v]
     index = _by_neighbour(model)
     scoring = {}
     for k, v in entries.items():
@@ -219,6 +219,14 @@ def compile_rules(
                                  model.general.floor)
     return Compiled(entries, first, sibs, {}, {}, pairs, starts, scoring, {}, scoring_model,
                     by_index)
+
+
+def _own_group(e: Entry, sibs: Mapping[Key, tuple[str, ...]]) -> tuple[str, ...]:
+    """The other phrases the table derives from ``e``'s spun form as an original ("firm",
+    "corporation" for a spun "company"), without the spun form and ``e``'s original: in a document
+    that holds them the spun form is a word of the original text, which the spinner keeps in some
+    places (it picks a random member of a group, the head included)."""
+    return tuple(x for x in sibs.get(e.spun, ()) if x != e.spun_text and x != e.original_text)
 
 
 def _trie(phrases) -> dict[str, tuple[Key | None, dict | None]]:  # type: ignore[no-untyped-def]
@@ -400,7 +408,7 @@ def pack_compiled(compiled: Compiled) -> tuple:
             tuple((*t[:6], numbered(t[6]), numbered(t[7])) for t in firing)
             for firing in compiled.scoring[key]
         )
-        sibs = tuple(compiled.by_index[e.index][1] for e in entries)
+        sibs = tuple(compiled.by_index[e.index][1:] for e in entries)
         phrase_index[key] = len(phrase_parts)
         phrase_parts.append(dump((entries, sibs, per_case)))
 
@@ -555,8 +563,8 @@ class _PhraseStore(dict):
             for firing in per_case
         )
         self.entries[key] = entries
-        for e, sib in zip(entries, sibs, strict=True):
-            self.by_index[e.index] = (e, sib)
+        for e, (sib, own) in zip(entries, sibs, strict=True):
+            self.by_index[e.index] = (e, sib, own)
         # published last: another thread that finds the phrase finds its entries too (two
         # threads may both unpack it; they store the same values)
         self[key] = value
@@ -1519,7 +1527,7 @@ def _scored(
     unigrams, log_total, w, floor = compiled.model
     uni_get = unigrams.get
     w_left, w_right, w_seen_l, w_seen_r, w_doc_o, w_doc_s = w[2], w[3], w[7], w[8], w[9], w[10]
-    w_gen_l, w_gen_r = w[11], w[12]
+    w_gen_l, w_gen_r, w_doc_own = w[11], w[12], w[13]
     lcache, rcache = compiled.left_cache, compiled.right_cache
     by_index = compiled.by_index
     if len(lcache) > _CACHE_LIMIT:
@@ -1550,7 +1558,7 @@ def _scored(
         if rterms is None:
             rterms = rcache[right] = {}
         for index, term_id, guarded, p, logit_p, base, lconst, rconst in firing:
-            e, sibs = by_index[index]
+            e, sibs, own = by_index[index]
             if guarded and not _guards_allow(e.rule, toks, i, j, case):
                 continue
             lt = lterms.get(term_id)
@@ -1579,7 +1587,9 @@ def _scored(
                 d_s = counter[e.spun_text]
                 d_o = total - d_s  # same as learn.doc_counts: the group minus this spun form
                 d_s -= 1
-                terms = doc_terms[index] = (w_doc_o * log1p(d_o), w_doc_s * log1p(d_s))
+                d_own = sum(map(count, own, repeat(0))) if own else 0
+                terms = doc_terms[index] = (w_doc_o * log1p(d_o),
+                                            w_doc_s * log1p(d_s) + w_doc_own * log1p(d_own))
             # z = base + left term + right term + document terms, summed in this order
             z = base + lt + rt + terms[0] + terms[1]
             # sigmoid(z), inlined

@@ -36,9 +36,13 @@ def sibling_index(pairs) -> dict[tuple[str, ...], tuple[str, ...]]:
     return {o: tuple(v) for o, v in sib.items()}
 
 
-def doc_counts(counter: Counter, sibs: tuple[str, ...], s: str) -> tuple[int, int]:
-    """(other members of the original's group seen in this document, other copies of ``s``)."""
-    return sum(counter[x] for x in sibs if x != s), counter[s] - 1
+def doc_counts(counter: Counter, sibs: tuple[str, ...], s: str,
+               own: tuple[str, ...] = (), o: str = "") -> tuple[int, int, int]:
+    """(other members of the original's group seen in this document, other copies of ``s``,
+    members of the group of ``s`` as an original: ``own``, its own siblings, without ``s`` and the
+    original ``o``)."""
+    return (sum(counter[x] for x in sibs if x != s), counter[s] - 1,
+            sum(counter[x] for x in own if x != s and x != o))
 
 
 def phrase_counter(keys: Sequence[str], occs: Sequence[tuple[int, int, tuple[str, ...]]]) -> Counter:
@@ -159,7 +163,8 @@ SPIN_PRIOR = 0.1
 MIN_WORDS = 20
 
 FEATURES = ("bias", "prior", "left", "right", "evidence", "multiword", "lm_unigram",
-            "seen_left", "seen_right", "doc_original", "doc_spun", "general_left", "general_right")
+            "seen_left", "seen_right", "doc_original", "doc_spun", "general_left", "general_right",
+            "doc_own")
 
 
 #: How many occurrences the pooled estimate counts for when the news pairs' own rate moves it:
@@ -218,7 +223,7 @@ def features(
     left: str,
     right: str,
     seen: tuple[int, int, int, int] = (0, 0, 0, 0),
-    doc_counts: tuple[int, int] = (0, 0),
+    doc_counts: tuple[int, int, int] = (0, 0, 0),
     general: GeneralLM = EMPTY_GENERAL,
 ) -> list[float]:
     """The combiner's inputs for replacing ``spun`` by ``original`` between ``left`` and ``right``.
@@ -241,6 +246,7 @@ def features(
         math.log1p(doc_counts[1]),
         general.left_gain(left, spun, original),
         general.right_gain(right, spun, original),
+        math.log1p(doc_counts[2]),
     ]
 
 
@@ -382,7 +388,7 @@ def model_dir() -> Path:
 
 
 #: Bump when the layout of anything pickled into the cache changes.
-CACHE_VERSION = 41
+CACHE_VERSION = 42
 
 
 @functools.cache
