@@ -1066,6 +1066,7 @@ def run_batch(
 
         feed = _Throttle(chunks(), limit=jobs * 4)
         interrupted = False
+        came_back: set[str] = set()  # paths of results recorded from chunks that came back
         held: dict[int, Any] = {}  # signal handlers set aside while the workers are stopped
         import shutil
         import tempfile
@@ -1105,10 +1106,13 @@ def run_batch(
                     drain()
                     continue
                 feed.release()
-                inflight.pop(chunk_results[0].path, None)
-                drain()
+                # recorded before the chunk leaves ``inflight``: a Ctrl-C in between must not
+                # lose the report rows of outputs already written
                 for result in chunk_results:
                     record(result)
+                    came_back.add(result.path)
+                inflight.pop(chunk_results[0].path, None)
+                drain()
             drain()
             if fatal is None:
                 pool.close()
@@ -1133,6 +1137,8 @@ def run_batch(
                     left = []
                     for task in c:
                         _remove_temps(task[1])
+                        if task[2] in came_back:
+                            continue
                         if task[2] in done:
                             record(done[task[2]])
                         else:

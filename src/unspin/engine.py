@@ -81,6 +81,16 @@ PRUNE_PRIOR = 0.03
 #: original was written in ("officers mentioned": "mentioned" is judged after "officials").
 NEIGHBOUR_SURE = 0.5
 
+#: A candidate that adjoins a repair (the next word, nothing but a space between) is applied from
+#: this share of the threshold. Two spun words side by side are one edit to a reader and to the
+#: scorer: a repair of one of them alone leaves the pair half spun. For the neighbour, a wrong
+#: original of a spun word costs no word error (one wrong word for another), so it pays once it
+#: is right more often than it meets a word the spinner left alone: at confidence 0.4-0.5 a
+#: repair brings the text closer about half the time (README, calibration). Measured on the
+#: held-out splits with 0.2, 0.4, 0.6 and 0.8 of the default 0.5 and without: 0.6 and 0.8 were
+#: best on both measures, 0.8 kept as the more cautious (benchmarks/HISTORY.md, session 16).
+ADJOINING = 0.8
+
 
 @dataclass(frozen=True, slots=True)
 class Entry:
@@ -1138,11 +1148,15 @@ def _analyze_once(text: str, options: Options) -> Analysis:
         speech_of = _quote_mask(t_starts, _speech_spans(text))
         cands = [c for c in cands
                  if not expands_contraction(c[2].rule) or speech_of.find(1, c[0], c[1]) < 0]
-    chosen = _decode(cands, toks.n, threshold(options))
-    repairs: list[Repair] = []
+    min_conf = threshold(options)
+    floor = ADJOINING * min_conf
+    # (i, j, repair) of each picked candidate that reaches the floor and changes the text
+    made: list[tuple[int, int, Repair]] = []
     cases, gaps = toks.cases, toks.gaps
     cased = _CASED
-    for i, j, e, conf in chosen:
+    for i, j, e, conf in _decode(cands):
+        if conf < floor:
+            continue
         if gaps[i] in _HYPHENS and e.original[:1] in _ARTICLE_WORDS:
             continue  # no article follows a hyphen ("out-of-town" -> "out-of-the city")
         start, end = t_starts[i], t_ends[j - 1]
@@ -1160,8 +1174,10 @@ def _analyze_once(text: str, options: Options) -> Analysis:
             continue
         if "’" in found and "'" in replacement:  # keep the text's apostrophe ("nation’s")
             replacement = replacement.replace("'", "’")
-        repairs.append(Repair(start, end, found, replacement, conf, e.rule.id))
-    return _result(text, repairs, fixed, spin)
+        made.append((i, j, Repair(start, end, found, replacement, conf, e.rule.id)))
+    keep = [m[2].confidence >= min_conf for m in made]
+    _adjoining_kept(made, keep, gaps)
+    return _result(text, [m[2] for m in compress(made, keep)], fixed, spin)
 
 
 def _judge(
@@ -1735,11 +1751,9 @@ def _guards_allow(rule: Rule, toks: Tokens, i: int, j: int, case: str) -> bool:
 _ROOT = [0.0] + [k ** 0.5 for k in range(1, 65)]
 
 
-def _decode(
-    cands: list[tuple[int, int, Entry, float]], n: int, min_conf: float
-) -> list[tuple[int, int, Entry, float]]:
-    """Pick non-overlapping candidates (i, j, entry, confidence), then keep those that reach
-    ``min_conf``.
+def _decode(cands: list[tuple[int, int, Entry, float]]) -> list[tuple[int, int, Entry, float]]:
+    """Pick non-overlapping candidates (i, j, entry, confidence), in text order; the caller keeps
+    those that reach the threshold (and those that adjoin them, see :func:`_adjoining_kept`).
 
     Overlaps are resolved before the threshold (most confidence per word covered, longer phrases
     favoured), so raising ``min_confidence`` only ever removes repairs, never swaps one for another.
@@ -1776,14 +1790,29 @@ def _decode(
                 pick = c
         best[q] = b
         choice[q] = pick
-    out = []
+    picked = []
     q = 0
     while q < m:
         c = choice[q]
         if c is None:
             q += 1
         else:
-            if c[3] >= min_conf:
-                out.append(c)
+            picked.append(c)
             q = bisect_left(starts, c[1])
-    return out
+    return picked
+
+
+def _adjoining_kept(made: list[tuple[int, int, Repair]], keep: list[bool], gaps: Sequence[str]) -> None:
+    """Mark in ``keep`` each repair of ``made`` ((i, j, repair) on tokens [i, j), in text order,
+    all of them reaching :data:`ADJOINING` times the threshold) that adjoins a kept one (the next
+    token, nothing but plain space between), until none is left."""
+    changed = True
+    while changed:
+        changed = False
+        for k, (i, j, _) in enumerate(made):
+            if keep[k]:
+                continue
+            before = k > 0 and keep[k - 1] and made[k - 1][1] == i and gaps[i] in _PLAIN_GAPS
+            after = k + 1 < len(made) and keep[k + 1] and made[k + 1][0] == j and gaps[j] in _PLAIN_GAPS
+            if before or after:
+                keep[k] = changed = True

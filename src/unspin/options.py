@@ -34,8 +34,9 @@ BUILTIN_RULES = frozenset(
 class Options:
     """Everything that changes what unspin does.
 
-    - ``min_confidence``: repairs with a lower confidence are not applied (default 0.5). Raising
-      it trades recall for precision.
+    - ``min_confidence``: repairs with a lower confidence are not applied (default 0.5), except
+      one beside another applied repair (the next word, only a space between), which needs 0.8
+      of it (``engine.ADJOINING``). Raising it trades recall for precision.
     - ``table``: a TSV file that *replaces* the bundled synonym table.
     - ``extra_tables``: TSV files whose rows are *added* to the table (a row with an existing
       id replaces it).
