@@ -41,3 +41,11 @@ def test_a_neighbour_before_the_repair_counts_too() -> None:
 
 def test_the_share_is_below_one() -> None:
     assert 0.5 < ADJOINING < 1.0
+
+
+def test_a_run_is_kept_back_to_its_start_from_a_kept_repair_at_its_end() -> None:
+    made, gaps = _made("aa bb cc dd. ee", [(0, 1, 0.45), (1, 2, 0.42), (2, 3, 0.41), (3, 4, 0.9),
+                                          (4, 5, 0.45)])
+    keep = [r.confidence >= 0.5 for _, _, r in made]
+    _adjoining_kept(made, keep, gaps)
+    assert keep == [True, True, True, True, False]

@@ -9,7 +9,8 @@
 3. The document model says how likely the whole text is spun; quoted speech gets its own score
    when ``quotes="auto"``. A candidate's confidence is the product.
 4. A dynamic programme picks the non-overlapping set of candidates above ``min_confidence`` that
-   removes the most expected errors, and their case is carried over to the replacement.
+   removes the most expected errors (a candidate beside one of them needs :data:`ADJOINING` of
+   it), and their case is carried over to the replacement.
 """
 
 from __future__ import annotations
@@ -1804,15 +1805,14 @@ def _decode(cands: list[tuple[int, int, Entry, float]]) -> list[tuple[int, int, 
 
 def _adjoining_kept(made: list[tuple[int, int, Repair]], keep: list[bool], gaps: Sequence[str]) -> None:
     """Mark in ``keep`` each repair of ``made`` ((i, j, repair) on tokens [i, j), in text order,
-    all of them reaching :data:`ADJOINING` times the threshold) that adjoins a kept one (the next
-    token, nothing but plain space between), until none is left."""
-    changed = True
-    while changed:
-        changed = False
-        for k, (i, j, _) in enumerate(made):
-            if keep[k]:
-                continue
-            before = k > 0 and keep[k - 1] and made[k - 1][1] == i and gaps[i] in _PLAIN_GAPS
-            after = k + 1 < len(made) and keep[k + 1] and made[k + 1][0] == j and gaps[j] in _PLAIN_GAPS
-            if before or after:
-                keep[k] = changed = True
+    all of them reaching :data:`ADJOINING` times the threshold) in a run of adjoining ones (each
+    the next token of the one before, nothing but plain space between) that holds a kept one: one
+    sweep carries a kept repair forward along its run, one back."""
+    for k in range(1, len(made)):
+        i = made[k][0]
+        if keep[k - 1] and made[k - 1][1] == i and gaps[i] in _PLAIN_GAPS:
+            keep[k] = True
+    for k in range(len(made) - 2, -1, -1):
+        j = made[k][1]
+        if keep[k + 1] and made[k + 1][0] == j and gaps[j] in _PLAIN_GAPS:
+            keep[k] = True
