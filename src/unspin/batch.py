@@ -1066,7 +1066,6 @@ def run_batch(
 
         feed = _Throttle(chunks(), limit=jobs * 4)
         interrupted = False
-        came_back: set[str] = set()  # paths of results recorded from chunks that came back
         held: dict[int, Any] = {}  # signal handlers set aside while the workers are stopped
         import shutil
         import tempfile
@@ -1087,9 +1086,13 @@ def run_batch(
         finally:
             _unblock_signals(mask)
         pids = _worker_pids(pool)
+        pending: list[int] = []
+        deferred = defer_stop_signals(pending)
         try:
             results = pool.imap_unordered(work_chunk, feed)
             while True:
+                if pending:
+                    resignal(deferred, pending)  # here no lock of the pool is held
                 try:
                     chunk_results = results.next(timeout=0.5)
                 except StopIteration:
@@ -1106,17 +1109,16 @@ def run_batch(
                     drain()
                     continue
                 feed.release()
-                # recorded before the chunk leaves ``inflight``: a Ctrl-C in between must not
-                # lose the report rows of outputs already written
-                for result in chunk_results:
-                    record(result)
-                    came_back.add(result.path)
                 inflight.pop(chunk_results[0].path, None)
                 drain()
+                for result in chunk_results:
+                    record(result)
             drain()
             if fatal is None:
                 pool.close()
+            resignal(deferred, pending)  # a signal after the last look
         except BaseException:
+            release_signals(deferred)
             interrupted = True
             held = hold_stop_signals()  # a second Ctrl-C must not break off the clean-up
             feed.stopped.set()
@@ -1137,8 +1139,6 @@ def run_batch(
                     left = []
                     for task in c:
                         _remove_temps(task[1])
-                        if task[2] in came_back:
-                            continue
                         if task[2] in done:
                             record(done[task[2]])
                         else:
@@ -1192,16 +1192,46 @@ def hold_stop_signals() -> dict[int, Any]:
     ``pool.terminate`` left the pool half stopped (``join`` hung or failed), and one on the way
     out of the CLI printed click's "Aborted!". Returns what :func:`release_signals` restores
     (nothing outside the main thread, where handlers cannot be set)."""
+    return _replace_stop_handlers(signal.SIG_IGN)
+
+
+def _replace_stop_handlers(handler: Any) -> dict[int, Any]:
+    """Set ``handler`` for :data:`_STOP_SIGNALS` in the main thread; returns the handlers before."""
     import threading
 
     if threading.current_thread() is not threading.main_thread():
         return {}
-    return {signum: signal.signal(signum, signal.SIG_IGN) for signum in _STOP_SIGNALS}
+    return {signum: signal.signal(signum, handler) for signum in _STOP_SIGNALS}
 
 
 def release_signals(held: dict[int, Any]) -> None:
+    """Restore the handlers ``held`` (see :func:`hold_stop_signals`); releasing twice is harmless."""
     for signum, handler in held.items():
         signal.signal(signum, handler)
+    held.clear()
+
+
+def defer_stop_signals(pending: list[int]) -> dict[int, Any]:
+    """Note :data:`_STOP_SIGNALS` in ``pending`` instead of acting on them, until
+    :func:`resignal`; returns what it restores (nothing outside the main thread). For waiting on
+    the pool: a Ctrl-C raised in the middle of ``IMapIterator.next`` could leave the iterator's
+    lock taken, and ``pool.terminate`` then waited for it forever (or a chunk was taken from the
+    pool and its report rows lost)."""
+
+    def note(signum: int, frame: object) -> None:
+        pending.append(signum)
+
+    return _replace_stop_handlers(note)
+
+
+def resignal(deferred: dict[int, Any], pending: list[int]) -> None:
+    """Restore the handlers :func:`defer_stop_signals` set aside and act on the first signal it
+    noted, as it would have been acted on when it came (Ctrl-C: ``KeyboardInterrupt``)."""
+    release_signals(deferred)
+    if pending:
+        signum = pending[0]
+        pending.clear()
+        signal.raise_signal(signum)
 
 
 def _terminate(pool: Any, multiprocessing: Any, grace: float = 3.0) -> None:
