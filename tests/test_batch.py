@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
 import json
@@ -19,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 import unspin.engine
-from unspin.batch import Progress, _Throttle
+from unspin.batch import FileResult, Progress, _Throttle, read_journal
 from unspin.cli import ExitCode, cli
 from unspin.repairs import Analysis, Repair, apply_repairs
 
@@ -421,6 +422,24 @@ def test_throttle_bounds_tasks_in_flight() -> None:
         out.append(x)
         feed2.release()
     assert out == [0, 1, 2, 3, 4]
+
+
+def test_journal_read_keeps_only_the_files_in_flight(tmp_path: Path) -> None:
+    # after an interruption only the unreturned chunks are looked up: memory must not grow
+    # with the number of files the run finished
+    rows = [FileResult(f"f{i}.txt", "repaired", 0.9, 2, 100) for i in range(50)]
+    (tmp_path / "1.jsonl").write_text(
+        "".join(json.dumps(dataclasses.astuple(r)) + "\n" for r in rows[:30])
+        + '["f99.txt", "repai',  # a line cut short by a stopped worker
+        encoding="utf-8",
+    )
+    (tmp_path / "2.jsonl").write_text(
+        "".join(json.dumps(dataclasses.astuple(r)) + "\n" for r in rows[30:]),
+        encoding="utf-8",
+    )
+    done = read_journal(str(tmp_path), {"f3.txt", "f42.txt", "f99.txt", "missing.txt"})
+    assert done == {"f3.txt": rows[3], "f42.txt": rows[42]}
+    assert read_journal(str(tmp_path / "gone"), {"f3.txt"}) == {}
 
 
 def test_progress_line() -> None:

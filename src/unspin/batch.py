@@ -61,7 +61,7 @@ import re
 import signal
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -673,9 +673,11 @@ def _note_done(result: FileResult) -> None:
         _WORKER["journal"] = None  # only the report after an interruption is at stake
 
 
-def read_journal(folder: str) -> dict[str, FileResult]:
-    """The results the workers noted in ``folder`` (see :func:`work_chunk`), by path; a line cut
-    short by a stopped worker is left out."""
+def read_journal(folder: str, wanted: Container[str]) -> dict[str, FileResult]:
+    """The results the workers noted in ``folder`` (see :func:`work_chunk`) for the paths in
+    ``wanted``, by path; a line cut short by a stopped worker is left out. The journal holds a line
+    per finished file; only the files still in flight are kept, so memory does not grow with the
+    number of files."""
     import json
 
     done: dict[str, FileResult] = {}
@@ -691,7 +693,8 @@ def read_journal(folder: str) -> dict[str, FileResult]:
                         result = FileResult(*json.loads(line))
                     except (ValueError, TypeError):
                         continue
-                    done[result.path] = result
+                    if result.path in wanted:
+                        done[result.path] = result
         except OSError:
             continue
     return done
@@ -1134,7 +1137,7 @@ def run_batch(
                 # The workers are gone. The chunks that never came back may have left temporary
                 # files: a worker killed, or stopped between creating one and the code that
                 # removes it. The files they finished are in the journal: reported as done.
-                done = read_journal(journal)
+                done = read_journal(journal, {task[2] for c in inflight.values() for task in c})
                 for key, c in list(inflight.items()):
                     left = []
                     for task in c:
