@@ -8,7 +8,15 @@ import math
 import pytest
 
 from unspin import engine
-from unspin.model import combine, doc_counts, features, load_model, phrase_counter
+from unspin.model import (
+    apostrophe_evidence,
+    combine,
+    doc_counts,
+    features,
+    is_typographic,
+    load_model,
+    phrase_counter,
+)
 from unspin.tokens import neighbours, span_case, tokenize
 
 TEXT = (
@@ -16,7 +24,8 @@ TEXT = (
     "Individuals had been compelled from their houses, and the nation's authorities stated it "
     "would assist households rebuild for the reason that flooding ended. However the preventing "
     "continued close to the border, the Related Press advised reporters. A firm close to the "
-    "company declined to remark."
+    "company declined to remark. The ministry’s officers said the road isn't protected and the "
+    "bridge wasn’t either."
 )
 
 
@@ -30,6 +39,7 @@ def test_engine_scores_match_features() -> None:
     found = [(c.i, c.j, c.entry.spun) for c in cands]
     counter = phrase_counter(keys, list(dict.fromkeys(found)))
     own_counts = []
+    apostrophes = set()
     for c in cands:
         e = c.entry
         case = span_case(toks, c.i, c.j)
@@ -42,11 +52,30 @@ def test_engine_scores_match_features() -> None:
         counts = doc_counts(counter, compiled.siblings[e.original], e.spun_text,
                             compiled.siblings.get(e.spun, ()), e.original_text)
         own_counts.append(counts[2])
+        surface = TEXT[toks[c.i].start:toks[c.j - 1].end]
+        apostrophe = apostrophe_evidence(surface, e.spun_text, e.original_text, is_typographic(TEXT))
+        apostrophes.add(apostrophe)
         feats = features(model.context, prior, evidence, e.spun, e.original, left, right, seen,
-                         counts, model.general)
+                         counts, model.general, apostrophe)
         expected = combine(model.combiner, feats)
         assert math.isclose(c.confidence, expected, rel_tol=1e-9, abs_tol=1e-12), (e.rule.id, left, right)
     assert any(own_counts)  # the spun form's own group is counted somewhere in the text
+    assert apostrophes == {-1.0, 0.0, 1.0}  # "wasn’t", most phrases, "isn't" among curly ones
+
+
+def test_apostrophe_evidence() -> None:
+    """A thesaurus is plain text: a contraction the spinner put in has a straight apostrophe."""
+    assert is_typographic("the nation’s army") and is_typographic("I’m")
+    assert not is_typographic("the nation's army") and not is_typographic("‘quoted’ words")
+    assert not is_typographic("’tis, rock ’n’ roll")  # no letter on both sides
+    # the row puts the apostrophe in: curly is the source's, straight stands out among curly ones
+    assert apostrophe_evidence("isn’t", "isn't", "is not", False) == -1.0
+    assert apostrophe_evidence("isn't", "isn't", "is not", True) == 1.0
+    assert apostrophe_evidence("isn't", "isn't", "is not", False) == 0.0
+    assert apostrophe_evidence("You’ve got", "you've got", "you have", True) == -1.0
+    # the apostrophe is the source's own ("People’s" spun to "Individuals’s"): no evidence
+    assert apostrophe_evidence("Individuals’s", "individuals's", "people's", True) == 0.0
+    assert apostrophe_evidence("stated", "stated", "said", True) == 0.0
 
 
 @pytest.mark.parametrize("case", ["l", "c", "s", "u"])

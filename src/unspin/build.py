@@ -34,7 +34,7 @@ from .learn import (
     side_keys,
     training_pairs,
 )
-from .model import FEATURES, ContextModel, GeneralLM, features
+from .model import FEATURES, ContextModel, GeneralLM, apostrophe_evidence, features, is_typographic
 from .table import COLUMNS, load_table, phrase_key
 from .tokens import context_keys, neighbours, span_case, tokenize
 
@@ -259,6 +259,7 @@ def build(corpus: Path, repo: Path, min_count: int, split: str = "all", out: Pat
                 continue
             occs = list(occurrences(d, index, max_len))
             counter = phrase_counter([t.key for t in d.toks], occs)
+            typographic = is_typographic(d.spun)
             for i, j, s in occs:
                 case = span_case(d.toks, i, j)
                 if case == "m" or (i, j) in d.dominated:
@@ -266,12 +267,15 @@ def build(corpus: Path, repo: Path, min_count: int, split: str = "all", out: Pat
                 left, right = neighbours(d.spun, d.toks, i, j)
                 kl, kr = side_keys(s, left, right)
                 truth = d.events.get((i, j))
+                surface = d.spun[d.toks[i].start:d.toks[j - 1].end]
+                s_text = " ".join(s)
                 for o in index[s]:
                     os_ = " ".join(o) + "\t"
                     seen = (other.side[kl], other.side[os_ + kl], other.side[kr], other.side[os_ + kr])
                     X.append(features(ctx, prior_of(other, s, o, case), ev[(s, o)], s, o, left, right,
-                                      seen, doc_counts(counter, sibs[o], " ".join(s), sibs.get(s, ()),
-                                                                  " ".join(o)), general))
+                                      seen, doc_counts(counter, sibs[o], s_text, sibs.get(s, ()),
+                                                       " ".join(o)), general,
+                                      apostrophe_evidence(surface, s_text, " ".join(o), typographic)))
                     y.append(1.0 if truth == o else 0.0)
                     sw.append(weight_of(d.name))
     Xa, ya = np.array(X), np.array(y)

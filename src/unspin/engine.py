@@ -37,10 +37,12 @@ from .model import (
     KAPPA,
     DocumentModel,
     Model,
+    apostrophe_evidence,
     cached,
     case_prior,
     channel_pairs,
     fingerprint,
+    is_typographic,
     load_document_model,
     load_model,
     logit,
@@ -1544,7 +1546,7 @@ def _scored(
     unigrams, log_total, w, floor = compiled.model
     uni_get = unigrams.get
     w_left, w_right, w_seen_l, w_seen_r, w_doc_o, w_doc_s = w[2], w[3], w[7], w[8], w[9], w[10]
-    w_gen_l, w_gen_r, w_doc_own = w[11], w[12], w[13]
+    w_gen_l, w_gen_r, w_doc_own, w_apostrophe = w[11], w[12], w[13], w[14]
     lcache, rcache = compiled.left_cache, compiled.right_cache
     by_index = compiled.by_index
     if len(lcache) > _CACHE_LIMIT:
@@ -1563,6 +1565,19 @@ def _scored(
     exp, log1p = math.exp, math.log1p
     doc_terms: dict[int, tuple[float, float]] = {}  # entry index -> its two document terms here
     out: list[tuple[int, int, Entry, float]] = []
+    typographic: list[bool] = []  # [model.is_typographic(text)], found when first needed
+
+    def apostrophe_surface(i: int, j: int) -> str | None:
+        """The phrase on tokens [i, j) as written, if it holds an apostrophe (see
+        model.apostrophe_evidence); else None."""
+        if j - i == 1:
+            if "'" not in keys[i]:
+                return None
+        elif not any("'" in keys[k] for k in range(i, j)):
+            return None
+        if not typographic:
+            typographic.append(is_typographic(toks.text))
+        return toks.text[t_starts[i]:toks.ends[j - 1]]
 
     def score(i: int, j: int, firing: tuple, case: str, left: str, right: str, factor: float,
               add: Callable[[tuple[int, int, Entry, float]], None]) -> None:
@@ -1574,6 +1589,7 @@ def _scored(
         rterms = rcache.get(right)
         if rterms is None:
             rterms = rcache[right] = {}
+        surface = apostrophe_surface(i, j)
         for index, term_id, guarded, p, logit_p, base, lconst, rconst in firing:
             e, sibs, own = by_index[index]
             if guarded and not _guards_allow(e.rule, toks, i, j, case):
@@ -1609,6 +1625,9 @@ def _scored(
                                             w_doc_s * log1p(d_s) + w_doc_own * log1p(d_own))
             # z = base + left term + right term + document terms, summed in this order
             z = base + lt + rt + terms[0] + terms[1]
+            if surface is not None:
+                z += w_apostrophe * apostrophe_evidence(surface, e.spun_text, e.original_text,
+                                                        typographic[0])
             # sigmoid(z), inlined
             if z >= 0:
                 conf = 1.0 / (1.0 + exp(-z))

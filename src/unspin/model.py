@@ -164,7 +164,7 @@ MIN_WORDS = 20
 
 FEATURES = ("bias", "prior", "left", "right", "evidence", "multiword", "lm_unigram",
             "seen_left", "seen_right", "doc_original", "doc_spun", "general_left", "general_right",
-            "doc_own")
+            "doc_own", "apostrophe")
 
 
 #: How many occurrences the pooled estimate counts for when the news pairs' own rate moves it:
@@ -225,8 +225,10 @@ def features(
     seen: tuple[int, int, int, int] = (0, 0, 0, 0),
     doc_counts: tuple[int, int, int] = (0, 0, 0),
     general: GeneralLM = EMPTY_GENERAL,
+    apostrophe: float = 0.0,
 ) -> list[float]:
-    """The combiner's inputs for replacing ``spun`` by ``original`` between ``left`` and ``right``.
+    """The combiner's inputs for replacing ``spun`` by ``original`` between ``left`` and ``right``
+    (``apostrophe``: see :func:`apostrophe_evidence`).
 
     The engine evaluates the same terms piecewise, with caches (``engine._candidates``);
     ``tests/test_model.py`` checks that both agree.
@@ -247,7 +249,39 @@ def features(
         general.left_gain(left, spun, original),
         general.right_gain(right, spun, original),
         math.log1p(doc_counts[2]),
+        apostrophe,
     ]
+
+
+def inserts_apostrophe(spun: str, original: str) -> bool:
+    """Does the row put in an apostrophe its original has not ("isn't" -> "is not", "you've got"
+    -> "you have", "1000's" -> "thousands")? Then the apostrophe came from the spinner's
+    thesaurus, not from the text it spun (unlike "individuals's" -> "people's", whose "'s" is the
+    source's own)."""
+    return spun.count("'") > original.count("'")
+
+
+def is_typographic(text: str) -> bool:
+    """Does ``text`` write its own apostrophes curly ("it’s", "nation’s"): a ’ between letters."""
+    k = text.find("’")
+    while k != -1:
+        if k > 0 and text[k - 1].isalpha() and text[k + 1 : k + 2].isalpha():
+            return True
+        k = text.find("’", k + 1)
+    return False
+
+
+def apostrophe_evidence(surface: str, spun: str, original: str, typographic: bool) -> float:
+    """What the apostrophe of a phrase says of who wrote it, for a row that puts one in (see
+    :func:`inserts_apostrophe`): a spinner's thesaurus is plain text, so a contraction it inserts has
+    a straight apostrophe. Written curly (``surface`` holds ’), the phrase is the source's own: -1.
+    Written straight in a text whose own apostrophes are curly (``typographic``), it stands out
+    as the spinner's: +1. Otherwise 0 (a text typed with straight apostrophes says nothing)."""
+    if not inserts_apostrophe(spun, original):
+        return 0.0
+    if "’" in surface:
+        return -1.0
+    return 1.0 if typographic and "'" in surface else 0.0
 
 
 def combine(weights: Sequence[float], feats: Sequence[float]) -> float:
@@ -388,7 +422,7 @@ def model_dir() -> Path:
 
 
 #: Bump when the layout of anything pickled into the cache changes.
-CACHE_VERSION = 42
+CACHE_VERSION = 43
 
 
 @functools.cache
