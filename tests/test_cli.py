@@ -520,6 +520,19 @@ def test_in_place_without_backup_keeps_none(engine: FakeEngine, tmp_path: Path) 
     assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]
 
 
+def test_in_place_refuses_what_is_not_a_regular_file(engine: FakeEngine, tmp_path: Path) -> None:
+    # "-i /dev/stdin" read the pipe and then failed to rename over /proc/.../fd (session 17's QA)
+    fifo, a = tmp_path / "pipe", tmp_path / "a.txt"
+    os.mkfifo(fifo)
+    a.write_bytes(b"He stated")
+    for target in (fifo, tmp_path):
+        r = run(["-i", str(a), str(target)])
+        assert r.exit_code == ExitCode.USAGE
+        assert r.stderr == f"unspin: error: --in-place rewrites regular files only; {target} is not one\n"
+    assert a.read_bytes() == b"He stated"  # refused before anything was written
+    assert engine.calls == []
+
+
 def test_in_place_failure_leaves_file_and_no_temp(engine: FakeEngine, tmp_path: Path) -> None:
     a = tmp_path / "a.txt"
     data = b"para stated\n\n" * 500 + b"\xff"

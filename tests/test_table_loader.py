@@ -501,8 +501,26 @@ def test_had_been_becomes_were_only_after_a_subject_that_can_be_plural() -> None
     assert unspin.restore("The roads had been closed since Monday, officials said.", **opts) == (
         "The roads were closed since Monday, officials said.")
     for kept in ("The work had been scheduled for the summer, the council said.",
-                 "A bridge had been closed since Monday, the council said."):
+                 "A bridge had been closed since Monday, the council said.",
+                 # up to two words between the determiner and the noun (session 17's QA)
+                 "The main hospital had been closed since Monday, the council said.",
+                 "The old federal building had been closed since Monday, the council said."):
         assert unspin.restore(kept, **opts) == kept
+    assert unspin.restore("The two main roads had been closed since Monday.", **opts) == (
+        "The two main roads were closed since Monday.")
+    # a comma between is no noun phrase; nor is a relative pronoun a modifier
+    assert "were closed" in unspin.restore(
+        "The bridge, roads had been closed since Monday, officials said.", **opts)
+    from unspin.guards import _singular_subject
+    from unspin.tokens import Tokens
+
+    def subject_of_one(text: str) -> bool:
+        toks = Tokens(text)
+        return _singular_subject(toks, toks.keys.index("had"))
+
+    assert subject_of_one("The main hospital had been shut.")
+    assert not subject_of_one("The man who had been seen left.")  # "who" is no modifier
+    assert not subject_of_one("In the old town hall had been a school.")  # after a preposition
     # "were" for a singular subject: the subjunctive after "if", a pronoun after "that"
     assert "if the country were to try" in unspin.restore(
         "Even if the country had been to try, the council said, it could not pay.", **opts)

@@ -900,6 +900,21 @@ def fix(ctx: click.Context, files: tuple[str, ...], **params: Any) -> NoReturn:
     files = files or (STDIN_NAME,)
     if in_place and STDIN_NAME in files:
         raise click.UsageError("--in-place needs FILE arguments, not standard input")
+    if in_place:
+        import stat
+
+        for f in files:
+            try:
+                mode = os.stat(f).st_mode
+            except OSError:
+                continue  # reported when the file is read
+            if not stat.S_ISREG(mode):
+                # a pipe or device ("/dev/stdin") cannot be replaced by a file: its text would be
+                # read and the rename would fail or replace a name the user never meant
+                from .batch import path_line
+
+                error(f"--in-place rewrites regular files only; {path_line(f)} is not one")
+                ctx.exit(ExitCode.USAGE)
     if in_place and params["backup"]:
         # a backup written over another input would lose that input before it is read
         inputs = {os.path.realpath(f) for f in files}

@@ -134,20 +134,34 @@ def plural_rule(rule: Rule) -> bool:
     return spun[:2] == ("had", "been") and original[:1] == ("were",)
 
 
+#: How many words may stand between a determiner and the noun of a subject ("the old federal
+#: building had been").
+_MODIFIERS = 2
+
+
 def _singular_subject(toks: Tokens, i: int) -> bool:
-    """Do the words before token ``i`` look like a subject of one: a determiner and a noun without
-    a plural ending, joined to it by plain spaces, not the object of a preposition, and not in a
-    clause opened by "if" or "though", where "were" is the subjunctive of any number?"""
-    if i < 2 or toks.gaps[i - 1].strip() or toks.gaps[i].strip():
+    """Do the words before token ``i`` look like a subject of one: a determiner, at most
+    :data:`_MODIFIERS` words, and a noun without a plural ending, joined by plain spaces, not the
+    object of a preposition, and not in a clause opened by "if" or "though", where "were" is the
+    subjunctive of any number?"""
+    if i < 2 or toks.gaps[i].strip():
         return False
-    keys = toks.keys
-    if keys[i - 2] not in _DETERMINERS or (i > 2 and keys[i - 3] in _PREPOSITIONS):
-        return False
-    if any(k in _SUBJUNCTIVE for k in keys[max(0, i - 5) : i - 2]):
-        return False
+    keys, gaps = toks.keys, toks.gaps
     noun = keys[i - 1]
-    return (noun.isalpha() and not noun.endswith("s") and noun not in _PLURALS_WITHOUT_S
-            and noun not in _PRONOUNS)
+    if not noun.isalpha() or noun.endswith("s") or noun in _PLURALS_WITHOUT_S or noun in _PRONOUNS:
+        return False
+    for d in range(i - 2, max(-1, i - 3 - _MODIFIERS), -1):  # where the determiner may be
+        if gaps[d + 1].strip():
+            return False  # punctuation between: not one noun phrase
+        k = keys[d]
+        if k in _DETERMINERS:
+            if d > 0 and keys[d - 1] in _PREPOSITIONS:
+                return False
+            return not any(w in _SUBJUNCTIVE for w in keys[max(0, d - 3) : d])
+        # a modifier: a word of letters that is no pronoun or preposition ("the man who")
+        if not k.replace("'", "").isalpha() or k in _PRONOUNS or k in _PREPOSITIONS:
+            return False
+    return False
 
 
 def pc_rule(rule: Rule) -> bool:
