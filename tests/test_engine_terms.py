@@ -11,7 +11,15 @@ import random
 from pathlib import Path
 
 from unspin import engine
-from unspin.model import left_gain, load_model, phrase_counter, right_gain, side_gain
+from unspin.model import (
+    apostrophe_evidence,
+    is_typographic,
+    left_gain,
+    load_model,
+    phrase_counter,
+    right_gain,
+    side_gain,
+)
 from unspin.tokens import Tokens, gap_mark, neighbours, plain_gaps, span_case, tokenize
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -59,11 +67,12 @@ def _reference_scores(
     out = []
     for c in cands:
         e = c.entry
-        ci = engine.CASES.index(span_case(toks, c.i, c.j))
+        case = span_case(toks, c.i, c.j)
+        ci = engine.CASES.index(case)
         p = e.priors[ci]
         left, right = words.get((c.i, c.j)) or neighbours(text, toks, c.i, c.j)
-        n_l, k_l = model.seen_side(e.spun_text, e.original_text, "<", left)
-        n_r, k_r = model.seen_side(e.spun_text, e.original_text, ">", right)
+        n_l, k_l = model.seen_side(e.spun_text, e.original_text, "<", left, case)
+        n_r, k_r = model.seen_side(e.spun_text, e.original_text, ">", right, case)
         lt = (w[2] * left_gain(ctx, left, e.spun, e.original) + w[7] * side_gain(n_l, k_l, p)
               + w[11] * general.left_gain(left, e.spun, e.original))
         rt = (w[3] * right_gain(ctx, right, e.spun, e.original) + w[8] * side_gain(n_r, k_r, p)
@@ -74,6 +83,9 @@ def _reference_scores(
                   if x != e.spun_text and x != e.original_text)
         z = (e.base[ci] + lt + rt + w[9] * math.log1p(total - d_s)
              + (w[10] * math.log1p(d_s - 1) + w[13] * math.log1p(own)))
+        surface = text[toks[c.i].start:toks[c.j - 1].end]
+        if "'" in e.spun_text:  # as the engine adds it: only for phrases holding an apostrophe
+            z += w[14] * apostrophe_evidence(surface, e.spun_text, e.original_text, is_typographic(text))
         conf = 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
         out.append((c.i, c.j, e.index, conf))
     return out
@@ -86,7 +98,8 @@ def _texts() -> list[str]:
     rng = random.Random(7)
     phrases = sorted(" ".join(k) for k in compiled.entries)
     fillers = ["the", "said", "officials", "of", "zqxj", "war", "on", "Monday", ",", ".", ";", "(",
-               '"', "-", "US", "and", "a", "people", "government", "1,000", "it's"]
+               '"', "-", "US", "and", "a", "people", "government", "1,000", "it's",
+               "isn’t", "nation’s"]  # curly apostrophes: the typography term (model.apostrophe_evidence)
     texts = [(EXAMPLES / "spun_article.txt").read_text(encoding="utf-8")]
     for _ in range(40):
         words = []

@@ -31,7 +31,6 @@ KNOWN_FAILURES = {
                                   "scores 0.998 spun by its words and has two phrases in a "
                                   "context the spinner breaks; 7 ordinary words are changed",
     "short_11.txt": "'will turn into a butterfly' in one sentence scores 0.69",
-    "short_24.txt": "'a cozy dwelling' at a lodge: 'lodge' -> 'hotel'",
     "joined_03.txt": "'a whole lot of nothing', 'in actual fact', 'turn into' in four sentences",
     "joined_17.txt": "'financial regulation' -> 'law' once two short sentences are joined",
     "joined_21.txt": "'whilst' -> 'even as' once two short sentences are joined",

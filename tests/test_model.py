@@ -47,8 +47,8 @@ def test_engine_scores_match_features() -> None:
         stats = model.rule_stats.get((e.spun, e.original))
         evidence = sum(stats[4:8]) if stats else 0  # the artifacts, all cases (not the news counts)
         left, right = neighbours(TEXT, toks, c.i, c.j)
-        seen = (*model.seen_side(e.spun_text, e.original_text, "<", left),
-                *model.seen_side(e.spun_text, e.original_text, ">", right))
+        seen = (*model.seen_side(e.spun_text, e.original_text, "<", left, case),
+                *model.seen_side(e.spun_text, e.original_text, ">", right, case))
         counts = doc_counts(counter, compiled.siblings[e.original], e.spun_text,
                             compiled.siblings.get(e.spun, ()), e.original_text)
         own_counts.append(counts[2])
@@ -113,6 +113,38 @@ def test_news_pairs_move_the_prior_towards_their_own_rate() -> None:
     assert many > 0.9
     # news copy where the form is always honest pulls the prior down
     assert model_case_prior([*pooled_counts, 300, 0, 0, 0, 0, 0, 0, 0], "l") < 0.1
+
+
+def test_news_rate_is_taken_from_the_same_kind_of_letter_case() -> None:
+    """Capitalised mid-sentence, a spun word was a name ("24 million Individuals" for "Americans"):
+    the news pairs' lower-case rate must not move that estimate, and a sentence-initial capital
+    is spelling, so it takes the lower-case rate."""
+    from unspin.model import case_prior as model_case_prior
+
+    # all training text: "Individuals" mid-sentence was "americans" 70 times in 100
+    counts = [1000, 100, 50, 0, 0, 70, 0, 0]
+    news_lower = [20, 0, 0, 0, 0, 0, 0, 0]  # 20 lower-case occurrences in news, none "americans"
+    base_c = model_case_prior(counts, "c")
+    assert base_c > 0.6
+    assert model_case_prior([*counts, *news_lower], "c") == base_c
+    news_cap = [0, 20, 0, 0, 0, 20, 0, 0]
+    assert model_case_prior([*counts, *news_cap], "c") > base_c
+    # lower case and sentence-initial share the news rate
+    news_start = [0, 0, 20, 0, 0, 0, 0, 0]
+    assert model_case_prior([*counts, *news_start], "l") < model_case_prior(counts, "l")
+    assert model_case_prior([*counts, *news_start], "l") == model_case_prior([*counts, *news_lower], "l")
+
+
+def test_side_statistics_are_kept_apart_for_names() -> None:
+    """Seen context is counted separately for a phrase Capitalised mid-sentence or in UPPER case."""
+    from unspin.model import side_keys, side_prefix
+
+    assert side_keys(("individuals",), "million", "have") == (
+        "individuals\t<million", "individuals\t>have")
+    assert side_keys(("individuals",), "million", "have", "s") == side_keys(
+        ("individuals",), "million", "have", "l")
+    assert side_keys(("individuals",), "million", "have", "c")[0] == "c^individuals\t<million"
+    assert {side_prefix(c) for c in "lscu"} == {"", "c^", "u^"}
 
 
 def test_context_lift_is_observed_over_expected() -> None:

@@ -206,7 +206,7 @@ def build(corpus: Path, repo: Path, min_count: int, split: str = "all", out: Pat
                     st.news_sub[(s, o, case)] += f
             if dominated:
                 continue
-            kl, kr = side_keys(s, *neighbours(d.spun, d.toks, i, j))
+            kl, kr = side_keys(s, *neighbours(d.spun, d.toks, i, j), case)
             st.side[kl] += wgt
             st.side[kr] += wgt
             if o is not None:
@@ -265,7 +265,7 @@ def build(corpus: Path, repo: Path, min_count: int, split: str = "all", out: Pat
                 if case == "m" or (i, j) in d.dominated:
                     continue
                 left, right = neighbours(d.spun, d.toks, i, j)
-                kl, kr = side_keys(s, left, right)
+                kl, kr = side_keys(s, left, right, case)
                 truth = d.events.get((i, j))
                 surface = d.spun[d.toks[i].start:d.toks[j - 1].end]
                 s_text = " ".join(s)

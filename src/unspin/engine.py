@@ -49,6 +49,7 @@ from .model import (
     model_digest,
     phrase_counter,
     sibling_index,
+    side_prefix,
     sigmoid,
     unigram_gain,
 )
@@ -224,8 +225,8 @@ def compile_rules(
         scoring[k] = tuple(
             tuple((e.index, e.index * len(CASES) + ci,
                    bool(e.rule.guard or e.rule.protect or implicitly_guarded(e.rule)),
-                   e.priors[ci], logits[ci], e.base[ci], lconst, rconst)
-                  for e, logits, lconst, rconst in per_entry if e.priors[ci] >= PRUNE_PRIOR)
+                   e.priors[ci], logits[ci], e.base[ci], lconsts[ci], rconsts[ci])
+                  for e, logits, lconsts, rconsts in per_entry if e.priors[ci] >= PRUNE_PRIOR)
             for ci in range(len(CASES))
         )
     scoring_model = ScoringModel(model.context.unigrams, model.context.log_total, model.combiner,
@@ -303,25 +304,31 @@ def _term_constants(
         u_o, u_s = general.unigrams.get(o0, 0), general.unigrams.get(s0, 0)
         if u_o and u_s:
             gen = math.log(u_o / u_s)
-    k_prefix = e.original_text + "\t" + e.spun_text + "\t"
     logits = tuple(logit(p) for p in e.priors)
 
     def counts(kind: str, key: str) -> dict[str, int]:
         return index[kind].get(key, _NO_COUNTS)
 
-    # seen context only for rows judged by training counts (``counted``, see compile_rules and
-    # Model.seen_side): a row without them never had its artifacts counted
-    left = (counts("before", s0), counts("before", o0),
-            math.exp(lp_s), math.exp(lp_o),
-            counts("side", e.spun_text + "\t<") if counted else _NO_COUNTS,
-            counts("side", k_prefix + "<") if counted else _NO_COUNTS, gen,
-            counts("general_before", o0), counts("general_before", s0))
-    right = (counts("after", s1), counts("after", o1),
-             ctx.unigrams.get(s1, 0), ctx.unigrams.get(o1, 0),
-             counts("side", e.spun_text + "\t>") if counted else _NO_COUNTS,
-             counts("side", k_prefix + ">") if counted else _NO_COUNTS, gen,
-             counts("general_after", o1), counts("general_after", s1))
-    return logits, left, right
+    def sides(case: str) -> tuple[tuple, tuple]:
+        # seen context only for rows judged by training counts (``counted``, see compile_rules
+        # and Model.seen_side): a row without them never had its artifacts counted
+        spun = side_prefix(case) + e.spun_text + "\t"
+        both = e.original_text + "\t" + spun
+        left = (counts("before", s0), counts("before", o0),
+                math.exp(lp_s), math.exp(lp_o),
+                counts("side", spun + "<") if counted else _NO_COUNTS,
+                counts("side", both + "<") if counted else _NO_COUNTS, gen,
+                counts("general_before", o0), counts("general_before", s0))
+        right = (counts("after", s1), counts("after", o1),
+                 ctx.unigrams.get(s1, 0), ctx.unigrams.get(o1, 0),
+                 counts("side", spun + ">") if counted else _NO_COUNTS,
+                 counts("side", both + ">") if counted else _NO_COUNTS, gen,
+                 counts("general_after", o1), counts("general_after", s1))
+        return left, right
+
+    # per letter case (CASES); lower case and sentence-initial share their side statistics
+    per_case = [sides(c) for c in CASES]
+    return logits, tuple(lr[0] for lr in per_case), tuple(lr[1] for lr in per_case)
 
 
 _NO_COUNTS: dict[str, int] = {}

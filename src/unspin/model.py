@@ -52,9 +52,18 @@ def phrase_counter(keys: Sequence[str], occs: Sequence[tuple[int, int, tuple[str
     return c
 
 
-def side_keys(s: tuple[str, ...], left: str, right: str) -> tuple[str, str]:
-    """Keys of the spun-side context statistics (see :meth:`Model.seen`)."""
-    ss = " ".join(s)
+def side_prefix(case: str) -> str:
+    """What the side statistics of a phrase in letter case ``case`` are keyed with before the
+    phrase: nothing in lower case and at a sentence start, where a capital is spelling; "c^" or
+    "u^" for a phrase Capitalised mid-sentence or in UPPER case, which the spinner met as a name
+    or a title ("24 million Individuals" was "Americans"; in lower case "individuals" next to
+    "million" was "people")."""
+    return "" if case == "l" or case == "s" else case + "^"
+
+
+def side_keys(s: tuple[str, ...], left: str, right: str, case: str = "l") -> tuple[str, str]:
+    """Keys of the spun-side context statistics (see :meth:`Model.seen_side`)."""
+    ss = side_prefix(case) + " ".join(s)
     return ss + "\t<" + left, ss + "\t>" + right
 
 
@@ -177,16 +186,25 @@ def case_prior(stats: Sequence[int], case: str) -> float:
     """P(original | spun phrase in this letter case) from training counts: ``stats`` holds the
     phrase's occurrences per case (l c s u), then how many were artifacts of the original, per
     case, and optionally the same eight counts from the news pairs alone. The estimate for one
-    case is smoothed towards all cases pooled; then the news pairs' own rate (all cases) moves
-    it, the pooled estimate counting as :data:`NEWS_STRENGTH` occurrences."""
+    case is smoothed towards all cases pooled; then the news pairs' own rate in the same kind of
+    case moves it, the estimate so far counting as :data:`NEWS_STRENGTH` occurrences. The kinds:
+    lower case and sentence-initial together (a capital there is spelling, not a name), and
+    each of Capitalised mid-sentence and UPPER on its own ("Individuals" mid-sentence is mostly
+    the spinner's "Americans"; the news pairs' many lower-case "individuals" say nothing of it)."""
     n_all, k_all = sum(stats[:4]), sum(stats[4:8])
     pooled = (k_all + 0.05) / (n_all + 1.0)
     ci = CASES.index(case)
     p = (stats[4 + ci] + 3.0 * pooled) / (stats[ci] + 3.0)
     if len(stats) > 8:
-        n_news, k_news = sum(stats[8:12]), sum(stats[12:16])
+        if ci in _WORD_CASES:  # l and s
+            n_news, k_news = stats[8] + stats[10], stats[12] + stats[14]
+        else:
+            n_news, k_news = stats[8 + ci], stats[12 + ci]
         p = (k_news + NEWS_STRENGTH * p) / (n_news + NEWS_STRENGTH)
     return p
+
+
+_WORD_CASES = (CASES.index("l"), CASES.index("s"))
 
 
 def side_gain(n_ctx: int, k_ctx: int, p: float) -> float:
@@ -313,14 +331,16 @@ class Model:
         self.combiner = combiner
         self.rule_stats = rule_stats
 
-    def seen_side(self, spun: str, original: str, side: str, word: str) -> tuple[int, int]:
-        """How often training text had ``spun`` with ``word`` on this side (``<`` left, ``>``
-        right), and how many of those were artifacts of ``original``. (0, 0) for a pair whose
+    def seen_side(self, spun: str, original: str, side: str, word: str,
+                  case: str = "l") -> tuple[int, int]:
+        """How often training text had ``spun`` in this kind of letter ``case`` (see
+        :func:`side_prefix`) with ``word`` on this side (``<`` left, ``>`` right), and how many of
+        those were artifacts of ``original``. (0, 0) for a pair whose
         artifacts were not counted (a row of your own, or a curated row the alignment split): its
         zero artifacts would say "never the spinner's here" without having looked."""
         if (tuple(spun.split(" ")), tuple(original.split(" "))) not in self.rule_stats:
             return 0, 0
-        k = spun + "\t" + side + word
+        k = side_prefix(case) + spun + "\t" + side + word
         return self.side.get(k, 0), self.side.get(original + "\t" + k, 0)
 
     def domain_shift(self, phrase: tuple[str, ...]) -> float:
@@ -422,7 +442,7 @@ def model_dir() -> Path:
 
 
 #: Bump when the layout of anything pickled into the cache changes.
-CACHE_VERSION = 43
+CACHE_VERSION = 45
 
 
 @functools.cache
