@@ -270,12 +270,12 @@ def build(corpus: Path, repo: Path, min_count: int, split: str = "all", out: Pat
                 surface = d.spun[d.toks[i].start:d.toks[j - 1].end]
                 s_text = " ".join(s)
                 for o in index[s]:
-                    os_ = " ".join(o) + "\t"
+                    o_text = " ".join(o)
+                    os_ = o_text + "\t"
                     seen = (other.side[kl], other.side[os_ + kl], other.side[kr], other.side[os_ + kr])
                     X.append(features(ctx, prior_of(other, s, o, case), ev[(s, o)], s, o, left, right,
-                                      seen, doc_counts(counter, sibs[o], s_text, sibs.get(s, ()),
-                                                       " ".join(o)), general,
-                                      apostrophe_evidence(surface, s_text, " ".join(o), typographic)))
+                                      seen, doc_counts(counter, sibs[o], s_text, sibs.get(s, ()), o_text),
+                                      general, apostrophe_evidence(surface, s_text, o_text, typographic)))
                     y.append(1.0 if truth == o else 0.0)
                     sw.append(weight_of(d.name))
     Xa, ya = np.array(X), np.array(y)

@@ -309,10 +309,10 @@ def _term_constants(
     def counts(kind: str, key: str) -> dict[str, int]:
         return index[kind].get(key, _NO_COUNTS)
 
-    def sides(case: str) -> tuple[tuple, tuple]:
+    def sides(prefix: str) -> tuple[tuple, tuple]:
         # seen context only for rows judged by training counts (``counted``, see compile_rules
         # and Model.seen_side): a row without them never had its artifacts counted
-        spun = side_prefix(case) + e.spun_text + "\t"
+        spun = prefix + e.spun_text + "\t"
         both = e.original_text + "\t" + spun
         left = (counts("before", s0), counts("before", o0),
                 math.exp(lp_s), math.exp(lp_o),
@@ -326,8 +326,10 @@ def _term_constants(
                  counts("general_after", o1), counts("general_after", s1))
         return left, right
 
-    # per letter case (CASES); lower case and sentence-initial share their side statistics
-    per_case = [sides(c) for c in CASES]
+    # per letter case (CASES), made once per kind of case (lower case and sentence-initial
+    # share their side statistics: model.case_kind)
+    by_prefix = {prefix: sides(prefix) for prefix in {side_prefix(c) for c in CASES}}
+    per_case = [by_prefix[side_prefix(c)] for c in CASES]
     return logits, tuple(lr[0] for lr in per_case), tuple(lr[1] for lr in per_case)
 
 

@@ -52,20 +52,31 @@ def phrase_counter(keys: Sequence[str], occs: Sequence[tuple[int, int, tuple[str
     return c
 
 
+def case_kind(case: str) -> str:
+    """The kind of letter case by which a phrase's news rate and seen context are kept: "" for
+    lower case and a sentence start, where a capital is spelling; the case itself for a phrase
+    Capitalised mid-sentence ("c") or in UPPER case ("u"), which the spinner met as a name or a
+    title ("24 million Individuals" was "Americans"; in lower case "individuals" next to
+    "million" was "people")."""
+    return "" if case == "l" or case == "s" else case
+
+
+#: For each case of :data:`CASES`, the positions in it of the cases of the same kind.
+_SAME_KIND = tuple(tuple(k for k, d in enumerate(CASES) if case_kind(d) == case_kind(c))
+                   for c in CASES)
+
+
 def side_prefix(case: str) -> str:
     """What the side statistics of a phrase in letter case ``case`` are keyed with before the
-    phrase: nothing in lower case and at a sentence start, where a capital is spelling; "c^" or
-    "u^" for a phrase Capitalised mid-sentence or in UPPER case, which the spinner met as a name
-    or a title ("24 million Individuals" was "Americans"; in lower case "individuals" next to
-    "million" was "people")."""
-    return "" if case == "l" or case == "s" else case + "^"
+    phrase: nothing, or its :func:`case_kind` and "^" ("c^", "u^")."""
+    kind = case_kind(case)
+    return kind + "^" if kind else ""
 
 
 def side_keys(s: tuple[str, ...], left: str, right: str, case: str = "l") -> tuple[str, str]:
     """Keys of the spun-side context statistics (see :meth:`Model.seen_side`)."""
     ss = side_prefix(case) + " ".join(s)
     return ss + "\t<" + left, ss + "\t>" + right
-
 
 
 class ContextModel:
@@ -187,24 +198,18 @@ def case_prior(stats: Sequence[int], case: str) -> float:
     phrase's occurrences per case (l c s u), then how many were artifacts of the original, per
     case, and optionally the same eight counts from the news pairs alone. The estimate for one
     case is smoothed towards all cases pooled; then the news pairs' own rate in the same kind of
-    case moves it, the estimate so far counting as :data:`NEWS_STRENGTH` occurrences. The kinds:
-    lower case and sentence-initial together (a capital there is spelling, not a name), and
-    each of Capitalised mid-sentence and UPPER on its own ("Individuals" mid-sentence is mostly
-    the spinner's "Americans"; the news pairs' many lower-case "individuals" say nothing of it)."""
+    case moves it (see :func:`case_kind`), the estimate so far counting as
+    :data:`NEWS_STRENGTH` occurrences ("Individuals" mid-sentence is mostly the spinner's
+    "Americans"; the news pairs' many lower-case "individuals" say nothing of it)."""
     n_all, k_all = sum(stats[:4]), sum(stats[4:8])
     pooled = (k_all + 0.05) / (n_all + 1.0)
     ci = CASES.index(case)
     p = (stats[4 + ci] + 3.0 * pooled) / (stats[ci] + 3.0)
     if len(stats) > 8:
-        if ci in _WORD_CASES:  # l and s
-            n_news, k_news = stats[8] + stats[10], stats[12] + stats[14]
-        else:
-            n_news, k_news = stats[8 + ci], stats[12 + ci]
+        same = _SAME_KIND[ci]
+        n_news, k_news = sum(stats[8 + k] for k in same), sum(stats[12 + k] for k in same)
         p = (k_news + NEWS_STRENGTH * p) / (n_news + NEWS_STRENGTH)
     return p
-
-
-_WORD_CASES = (CASES.index("l"), CASES.index("s"))
 
 
 def side_gain(n_ctx: int, k_ctx: int, p: float) -> float:
